@@ -1,0 +1,1 @@
+"""Platform-free core: everything between the sensor and the screen."""

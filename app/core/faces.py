@@ -1,0 +1,92 @@
+"""Result values passed between stages: a detection and a face with 478 landmarks.
+
+Arrays are structs of arrays in MediaPipe's index order. Frames are named in the
+field: `xy` is in source-image pixels, `xy_crop` in the landmark model's crop pixels.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .geometry import CropTransform
+
+NUM_LANDMARKS = 478
+
+
+@dataclass(frozen=True, eq=False)
+class Detection:
+    """One face from a face detector, in source-image pixels.
+
+    box:       (4,) float32 `x, y, w, h` (top-left corner, size).
+    score:     detector confidence in [0, 1].
+    keypoints: (K, 2) float32; row 0 is the image-left eye, row 1 the image-right eye
+               (then nose, mouth corners...). A keypoint the detector could not place
+               (maix reports -1, -1) is NaN.
+    """
+
+    box: np.ndarray
+    score: float
+    keypoints: np.ndarray
+
+    def __post_init__(self) -> None:
+        box = np.asarray(self.box, dtype=np.float32).reshape(4)
+        kps = np.asarray(self.keypoints, dtype=np.float32).reshape(-1, 2)
+        object.__setattr__(self, "box", box)
+        object.__setattr__(self, "keypoints", kps)
+
+    @property
+    def area(self) -> float:
+        return float(self.box[2] * self.box[3])
+
+    @classmethod
+    def from_maix(cls, x: float, y: float, w: float, h: float, score: float,
+                  points: list[int] | list[float]) -> "Detection":
+        """Build from a maix.nn YOLO object's fields; -1 keypoints become NaN."""
+        kps = np.asarray(points, dtype=np.float32).reshape(-1, 2)
+        kps[(kps[:, 0] < 0) | (kps[:, 1] < 0)] = np.nan
+        return cls(np.array([x, y, w, h], np.float32), float(score), kps)
+
+
+@dataclass(frozen=True, eq=False)
+class Face:
+    """478 landmarks of one face; mirrors maix.nn.FaceLandmarksObject.
+
+    xy:        (478, 2) float32, source-image pixels.
+    depth:     (478,) float32, -z in crop pixels: larger is closer to the camera,
+               negative is behind the face's centre (maix: points_z = round(-z)).
+    xy_crop:   (478, 2) float32, the landmark model's crop pixels.
+    score:     face presence probability from the landmark model.
+    valid:     score >= the landmark threshold.
+    transform: the crop that produced the landmarks (maps image <-> crop).
+    detection: the detection (or tracking box) the crop came from.
+    track_id:  stable id while a face is tracked (-1 when not tracked).
+    """
+
+    xy: np.ndarray
+    depth: np.ndarray
+    xy_crop: np.ndarray
+    score: float
+    valid: bool
+    transform: CropTransform
+    detection: Detection
+    track_id: int = -1
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def points(self) -> list[int]:
+        """maix layout: `[x0, y0, x1, y1, ...]` truncated to int, as FaceLandmarks.detect."""
+        return self.xy.astype(np.int32).reshape(-1).tolist()
+
+    @property
+    def points_z(self) -> list[int]:
+        """maix layout: `round(-z)` per landmark in crop pixels (larger = closer)."""
+        return np.rint(self.depth).astype(np.int32).tolist()
+
+    @property
+    def box(self) -> np.ndarray:
+        return self.detection.box
+
+    def with_track(self, track_id: int) -> "Face":
+        return Face(self.xy, self.depth, self.xy_crop, self.score, self.valid,
+                    self.transform, self.detection, track_id, self.extras)

@@ -1,0 +1,147 @@
+"""Crop geometry shared by the device and the PC, and screen mapping.
+
+`crop_transform` restates MaixCDK's `nn.FaceLandmarks.crop_image` step by step (int
+truncations, float32 corner maths, the three corners given to getAffineTransform), so a
+crop cut here on a PC is the crop the device's NPU sees, and the inverse maps landmarks
+back exactly as the device does. Pure numpy: no maix, no cv2.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class CropRequest:
+    """The arguments of `crop_image(img, x, y, w, h, points, W, H, scale)`, as the device takes them.
+
+    box:  `x, y, w, h` ints (the device API is int-only; keeping ints here keeps both
+          platforms on the same pixel grid).
+    eyes: `x0, y0, x1, y1` ints; the crop is rotated so eye 0 -> eye 1 is horizontal.
+    scale: crop side relative to `max(w, h)`.
+    size: `W, H` of the crop (the landmark model's input).
+    mirror: flip the crop left-right (the iris model only knows one eye; the other is
+            mirrored in and out). The device never mirrors.
+    """
+
+    box: tuple[int, int, int, int]
+    eyes: tuple[int, int, int, int]
+    scale: float
+    size: tuple[int, int]
+    mirror: bool = False
+
+    @classmethod
+    def around(cls, box: np.ndarray, eye0: np.ndarray, eye1: np.ndarray, scale: float,
+               size: tuple[int, int], mirror: bool = False) -> "CropRequest":
+        """Build from float geometry; an eye that is NaN (not found) gives an unrotated crop."""
+        x, y, w, h = (int(v) for v in np.asarray(box, dtype=np.float64))
+        if np.all(np.isfinite(eye0)) and np.all(np.isfinite(eye1)) and not np.allclose(eye0, eye1):
+            eyes = (int(eye0[0]), int(eye0[1]), int(eye1[0]), int(eye1[1]))
+        else:
+            eyes = (0, 0, 1, 0)  # a horizontal vector: theta = 0
+        if eyes[0] == eyes[2] and eyes[1] == eyes[3]:
+            eyes = (0, 0, 1, 0)  # both eyes on one pixel: atan2(0, 0) is 0 anyway; say so
+        return cls((x, y, max(w, 1), max(h, 1)), eyes, float(scale), size, mirror)
+
+
+@dataclass(frozen=True, eq=False)
+class CropTransform:
+    """Affine maps between the source image and a crop.
+
+    to_crop:  (2, 3) float64, image pixel -> crop pixel (what warpAffine takes).
+    to_image: (2, 3) float64, crop pixel -> image pixel.
+    size:     crop `W, H`.
+    side:     crop side in image pixels (the device's `int(max(w, h) * scale)`).
+    """
+
+    to_crop: np.ndarray
+    to_image: np.ndarray
+    size: tuple[int, int]
+    side: float
+
+    @property
+    def pixels_per_crop_pixel(self) -> float:
+        """Image pixels per crop pixel (the crop is square, so one number)."""
+        return float(np.hypot(self.to_image[0, 0], self.to_image[1, 0]))
+
+    def crop_to_image(self, xy_crop: np.ndarray) -> np.ndarray:
+        """(N, 2) crop pixels -> (N, 2) image pixels."""
+        return apply_affine(self.to_image, xy_crop)
+
+    def image_to_crop(self, xy: np.ndarray) -> np.ndarray:
+        """(N, 2) image pixels -> (N, 2) crop pixels."""
+        return apply_affine(self.to_crop, xy)
+
+
+def apply_affine(matrix: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Apply a (2, 3) affine to (N, 2) points; float32 out."""
+    pts = np.asarray(xy, dtype=np.float64)
+    return (pts @ matrix[:, :2].T + matrix[:, 2]).astype(np.float32)
+
+
+def _affine_from_3_points(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """(2, 3) affine taking the 3 `src` points to `dst` (cv2.getAffineTransform's maths)."""
+    a = np.zeros((6, 6), np.float64)
+    b = np.zeros(6, np.float64)
+    for i in range(3):
+        a[2 * i, 0:2], a[2 * i, 2] = src[i], 1.0
+        a[2 * i + 1, 3:5], a[2 * i + 1, 5] = src[i], 1.0
+        b[2 * i], b[2 * i + 1] = dst[i]
+    return np.linalg.solve(a, b).reshape(2, 3)
+
+
+def invert_affine(matrix: np.ndarray) -> np.ndarray:
+    """Inverse of a (2, 3) affine (cv2.invertAffineTransform's maths)."""
+    linear = np.linalg.inv(matrix[:, :2])
+    return np.hstack([linear, -linear @ matrix[:, 2:3]])
+
+
+# Corners of the unit square in crop_image's order: top-left, bottom-left, bottom-right
+# (the fourth, top-right, is not used by getAffineTransform).
+_CORNERS = np.array([[-1, -1], [-1, 1], [1, 1]], dtype=np.float32)
+
+
+def crop_transform(request: CropRequest) -> CropTransform:
+    """The affine `crop_image` builds for `request`, step by step as MaixCDK does it."""
+    x, y, w, h = request.box
+    width, height = request.size
+    cx = int(x + w * 0.5)  # C++: int cx = x + w * 0.5
+    cy = int(y + h * 0.5)
+    side = int(max(w, h) * request.scale)  # C++: int new_size = max(w, h); new_size *= scale
+    x0, y0, x1, y1 = request.eyes
+    theta = math.atan2(y1 - y0, x1 - x0)
+    cos_t, sin_t = np.float32(math.cos(theta)), np.float32(math.sin(theta))
+    rotation = np.array([[cos_t, sin_t], [-sin_t, cos_t]], dtype=np.float32)
+    half = np.float32(side * 0.5)
+    corners = (_CORNERS @ rotation) * half + np.array([cx, cy], dtype=np.float32)
+    if request.mirror:
+        # Mirrored pixel index u' = W - 1 - u (a flip of the pixel array).
+        dst = np.array([[width - 1, 0], [width - 1, height], [-1, height]], dtype=np.float32)
+    else:
+        dst = np.array([[0, 0], [0, height], [width, height]], dtype=np.float32)
+    to_crop = _affine_from_3_points(corners.astype(np.float64), dst.astype(np.float64))
+    return CropTransform(to_crop, invert_affine(to_crop), (width, height), float(side))
+
+
+def box_of_points(xy: np.ndarray) -> np.ndarray:
+    """Axis-aligned `x, y, w, h` (float32) around (N, 2) points."""
+    lo = xy.min(axis=0)
+    hi = xy.max(axis=0)
+    return np.array([lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]], dtype=np.float32)
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of `x, y, w, h` boxes: (N, 4) x (M, 4) -> (N, M)."""
+    a = np.asarray(a, np.float32).reshape(-1, 4)
+    b = np.asarray(b, np.float32).reshape(-1, 4)
+    ax1, ay1 = a[:, 0:1], a[:, 1:2]
+    ax2, ay2 = ax1 + a[:, 2:3], ay1 + a[:, 3:4]
+    bx1, by1 = b[:, 0], b[:, 1]
+    bx2, by2 = bx1 + b[:, 2], by1 + b[:, 3]
+    iw = np.clip(np.minimum(ax2, bx2) - np.maximum(ax1, bx1), 0, None)
+    ih = np.clip(np.minimum(ay2, by2) - np.maximum(ay1, by1), 0, None)
+    inter = iw * ih
+    union = a[:, 2:3] * a[:, 3:4] + b[:, 2] * b[:, 3] - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)

@@ -1,0 +1,176 @@
+"""Every tunable of the app, its default and its valid range, loaded from app.yaml.
+
+`app.yaml`'s `settings:` section holds the defaults (nested YAML, e.g.
+`detector: {conf_threshold: 0.5}`); what the user changes on screen is stored as flat
+dotted keys (`detector.conf_threshold = 0.6`) and layered on top. Loading never crashes:
+an unknown key or a bad value is reported as a warning and the default is kept.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+VIEWS = ("mesh", "points", "depth")
+SUBSET_SIZES = (478, 146, 68, 5)
+PC_DETECTORS = ("both", "full_range", "short_range")
+TILING_MODES = ("auto", "on", "off")
+MAX_FACES_LIMIT = 10
+
+
+def _setting(key: str, default: Any, *, lo: float | None = None, hi: float | None = None,
+             choices: tuple[Any, ...] | None = None, doc: str = "") -> Any:
+    meta = {"key": key, "lo": lo, "hi": hi, "choices": choices, "doc": doc}
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Settings:
+    # What is shown (changed on screen, persisted).
+    view: str = _setting("view", "mesh", choices=VIEWS, doc="overlay: mesh, points or depth")
+    points_subset: int = _setting("points_subset", 478, choices=SUBSET_SIZES,
+                                  doc="points view: all 478 or the 146/68/5 subsets")
+    max_faces: int = _setting("max_faces", 2, lo=1, hi=MAX_FACES_LIMIT,
+                              doc="most faces tracked at once, largest first")
+    show_box: bool = _setting("show_box", False, doc="draw detector box, score and keypoints")
+    show_hud: bool = _setting("show_hud", True, doc="draw fps, face count and stage times")
+    smoothing: float = _setting("smoothing", 0.5, lo=0.0, hi=1.0,
+                                doc="landmark smoothing strength, 0 = raw model output")
+    # Detector.
+    detector_conf_threshold: float = _setting("detector.conf_threshold", 0.5, lo=0.01, hi=0.99,
+                                              doc="keep detections scoring above this")
+    detector_iou_threshold: float = _setting("detector.iou_threshold", 0.45, lo=0.05, hi=0.95,
+                                             doc="non-maximum suppression overlap")
+    detector_interval: int = _setting("detector.interval", 10, lo=1, hi=120,
+                                      doc="frames between detector runs while tracking")
+    # Landmark model.
+    landmarks_conf_threshold: float = _setting("landmarks.conf_threshold", 0.5, lo=0.01, hi=0.99,
+                                               doc="face presence score needed to keep a face")
+    # Device (maix.nn); an empty detector path picks the model shipped for the device.
+    device_detector_model: str = _setting("device.detector_model", "",
+                                          doc="face detector .mud ('' = by device)")
+    device_landmarks_model: str = _setting("device.landmarks_model",
+                                           "/root/models/face_landmarks.mud",
+                                           doc="nn.FaceLandmarks .mud")
+    device_crop_scale: float = _setting("device.crop_scale", 1.2, lo=1.0, hi=3.0,
+                                        doc="crop side / YOLO box side (maix default 1.2)")
+    # PC (LiteRT, MediaPipe models).
+    pc_models_dir: str = _setting("pc.models_dir", "models/pc",
+                                  doc="folder of the .tflite files, relative to the app")
+    pc_detector: str = _setting("pc.detector", "both", choices=PC_DETECTORS,
+                                doc="BlazeFace model(s): both = short range + full range")
+    pc_crop_scale: float = _setting("pc.crop_scale", 1.5, lo=1.0, hi=3.0,
+                                    doc="crop side / BlazeFace box side (MediaPipe: 1.5)")
+    pc_tiling: str = _setting("pc.tiling", "auto", choices=TILING_MODES,
+                              doc="also detect on overlapping tiles (auto: stills and frames over 960 px)")
+    pc_threads: int = _setting("pc.threads", 2, lo=1, hi=16, doc="LiteRT CPU threads")
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+    def to_flat(self) -> dict[str, Any]:
+        """`{dotted key: value}` for every setting."""
+        return {f.metadata["key"]: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    name: str  # the dataclass field
+    key: str  # the dotted key in app.yaml / the config file
+    default: Any
+    lo: float | None
+    hi: float | None
+    choices: tuple[Any, ...] | None
+    doc: str
+
+
+SPECS: dict[str, SettingSpec] = {
+    f.metadata["key"]: SettingSpec(f.name, f.metadata["key"], f.default, f.metadata["lo"],
+                                   f.metadata["hi"], f.metadata["choices"], f.metadata["doc"])
+    for f in dataclasses.fields(Settings)
+}
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """`{"a": {"b": 1}}` -> `{"a.b": 1}`."""
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def parse_value(spec: SettingSpec, raw: Any) -> Any:
+    """Convert `raw` (YAML value or config-file string) to the spec's type; ValueError if bad."""
+    kind = type(spec.default)
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ValueError(f"expected true/false, got {raw!r}")
+    if kind is int:
+        if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+            raise ValueError(f"expected a whole number, got {raw!r}")
+        value: Any = int(float(str(raw).strip()))
+    elif kind is float:
+        if isinstance(raw, bool):
+            raise ValueError(f"expected a number, got {raw!r}")
+        value = float(str(raw).strip())
+        if value != value:  # NaN
+            raise ValueError("expected a number, got NaN")
+    else:
+        if isinstance(raw, (Mapping, list)):
+            raise ValueError(f"expected text, got {type(raw).__name__}")
+        value = "" if raw is None else str(raw)
+    if spec.choices is not None and value not in spec.choices:
+        raise ValueError(f"expected one of {', '.join(map(str, spec.choices))}, got {raw!r}")
+    if spec.lo is not None and value < spec.lo or spec.hi is not None and value > spec.hi:
+        raise ValueError(f"expected {spec.lo}..{spec.hi}, got {raw!r}")
+    return value
+
+
+def apply(base: Settings, flat: Mapping[str, Any], source: str,
+          warn: Callable[[str], None]) -> Settings:
+    """`base` with every valid `flat` entry applied; each bad entry is reported via `warn`."""
+    changes: dict[str, Any] = {}
+    for key, raw in flat.items():
+        spec = SPECS.get(key)
+        if spec is None:
+            warn(f"{source}: unknown setting '{key}' ignored")
+            continue
+        try:
+            changes[spec.name] = parse_value(spec, raw)
+        except ValueError as err:
+            warn(f"{source}: setting '{key}': {err}; using {getattr(base, spec.name)!r}")
+    return base.replace(**changes)
+
+
+def from_manifest(manifest: Mapping[str, Any], warn: Callable[[str], None],
+                  source: str = "app.yaml") -> Settings:
+    """Defaults from the `settings:` section of a parsed app.yaml."""
+    section = manifest.get("settings") if isinstance(manifest, Mapping) else None
+    if section is None:
+        return Settings()
+    if not isinstance(section, Mapping):
+        warn(f"{source}: 'settings' must be a mapping; using built-in defaults")
+        return Settings()
+    return apply(Settings(), flatten(section), source, warn)
+
+
+def describe() -> Iterable[str]:
+    """One line per setting, for --help and the README."""
+    for spec in SPECS.values():
+        rng = (f" [{'|'.join(map(str, spec.choices))}]" if spec.choices else
+               f" [{spec.lo:g}..{spec.hi:g}]" if spec.lo is not None and spec.hi is not None else "")
+        yield f"{spec.key} = {spec.default!r}{rng}: {spec.doc}"

@@ -1,0 +1,1 @@
+"""PC adapter: MediaPipe's models through LiteRT, frames through OpenCV."""

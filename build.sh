@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# One entry point for everything on a PC.
+#   ./build.sh run [main.py options]   set up (venv, models) and run the app
+#   ./build.sh test [pytest options]   set up (venv, models, test data) and run the tests
+#   ./build.sh setup                   only the set-up
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV=.venv
+PY="$VENV/bin/python"
+
+setup() {
+  if [ ! -x "$PY" ]; then
+    local base
+    base=$(command -v python3.11 || command -v python3)
+    "$base" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.requirements.sha256"
+  local want
+  want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    "$PY" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+    echo "$want" > "$stamp"
+  fi
+}
+
+cmd=${1:-package}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  setup)
+    setup
+    "$PY" tools/fetch_assets.py
+    ;;
+  run)
+    setup
+    "$PY" tools/fetch_assets.py --models
+    exec "$PY" main.py "$@"
+    ;;
+  test)
+    setup
+    "$PY" tools/fetch_assets.py
+    exec "$PY" -m pytest "$@"
+    ;;
+  *)
+    echo "usage: ./build.sh [run|test|setup] [args]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,95 @@
+"""Settings: defaults from app.yaml, validation that warns and keeps defaults."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.core.manifest import load_settings, read_manifest
+from app.core.settings import SPECS, Settings, apply, describe, from_manifest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def collect():
+    messages: list[str] = []
+    return messages, messages.append
+
+
+def test_app_yaml_defaults_load_without_warnings():
+    messages, warn = collect()
+    settings = load_settings(ROOT / "app.yaml", warn)
+    assert messages == []
+    assert settings.detector_conf_threshold == 0.5
+    assert settings.landmarks_conf_threshold == 0.5
+    assert settings.detector_iou_threshold == 0.45
+    assert settings.max_faces == 2
+    assert settings.view == "mesh"
+
+
+def test_app_yaml_names_every_setting():
+    flat_keys = set(SPECS)
+    manifest = read_manifest(ROOT / "app.yaml", lambda m: None)
+    from app.core.settings import flatten
+    assert set(flatten(manifest["settings"])) == flat_keys
+
+
+@pytest.mark.parametrize("key, raw, expected", [
+    ("max_faces", 4, 4), ("max_faces", "7", 7), ("view", "depth", "depth"),
+    ("show_hud", "off", False), ("show_box", True, True), ("smoothing", "0.25", 0.25),
+    ("detector.conf_threshold", 0.7, 0.7), ("pc.detector", "short_range", "short_range"),
+])
+def test_valid_values_apply(key, raw, expected):
+    messages, warn = collect()
+    settings = apply(Settings(), {key: raw}, "test", warn)
+    assert messages == []
+    assert getattr(settings, SPECS[key].name) == expected
+
+
+@pytest.mark.parametrize("key, raw", [
+    ("max_faces", 0), ("max_faces", 11), ("max_faces", 2.5), ("max_faces", "many"),
+    ("view", "wireframe"), ("points_subset", 100), ("show_hud", "maybe"),
+    ("detector.conf_threshold", 1.5), ("detector.conf_threshold", "nan"),
+    ("smoothing", True), ("pc.models_dir", {"a": 1}),
+])
+def test_bad_values_warn_and_keep_the_default(key, raw):
+    messages, warn = collect()
+    settings = apply(Settings(), {key: raw}, "test", warn)
+    assert settings == Settings()
+    assert len(messages) == 1 and key in messages[0]
+
+
+def test_unknown_key_warns_and_the_rest_still_applies():
+    messages, warn = collect()
+    settings = from_manifest({"settings": {"max_faces": 3, "colour": "red",
+                                           "detector": {"conf_threshold": 0.6, "typo": 1}}}, warn)
+    assert settings.max_faces == 3 and settings.detector_conf_threshold == 0.6
+    assert sorted(messages) == sorted(["app.yaml: unknown setting 'colour' ignored",
+                                       "app.yaml: unknown setting 'detector.typo' ignored"])
+
+
+@pytest.mark.parametrize("text", ["settings: [1, 2", "- just\n- a list\n", "\x00\x01binary"])
+def test_corrupt_manifest_gives_defaults_and_one_warning(tmp_path, text):
+    path = tmp_path / "app.yaml"
+    path.write_text(text)
+    messages, warn = collect()
+    assert load_settings(path, warn) == Settings()
+    assert len(messages) == 1
+
+
+def test_missing_manifest_gives_defaults(tmp_path):
+    messages, warn = collect()
+    assert load_settings(tmp_path / "nope.yaml", warn) == Settings()
+    assert "cannot read" in messages[0]
+
+
+def test_settings_section_of_the_wrong_type():
+    messages, warn = collect()
+    assert from_manifest({"settings": [1, 2]}, warn) == Settings()
+    assert "mapping" in messages[0]
+
+
+def test_describe_lists_every_setting():
+    lines = list(describe())
+    assert len(lines) == len(SPECS)
+    assert any(line.startswith("max_faces = 2 [1..10]") for line in lines)

@@ -1,0 +1,139 @@
+"""The whole face pipeline on real photos and videos with the real MediaPipe models."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from app.core.faces import NUM_LANDMARKS
+from app.core.geometry import box_of_points
+from app.pc.sources import Source, read_image
+from conftest import DATA, load_rgb
+
+PORTRAITS = ["single_face.jpg", "0-f1-su-ph.jpg", "15-f13-anc-ph.jpg", "obama.jpg",
+             "obama2.jpg", "obama3.jpg", "biden.jpg", "astronaut.png"]
+
+
+def assert_on_the_face(face, image_shape):
+    """478 finite points, inside the detector's (generously grown) box and the image."""
+    assert face.xy.shape == (NUM_LANDMARKS, 2) and face.depth.shape == (NUM_LANDMARKS,)
+    assert np.isfinite(face.xy).all() and np.isfinite(face.depth).all()
+    x, y, w, h = face.detection.box
+    grow = 0.6 * max(w, h)
+    inside = ((face.xy[:, 0] > x - grow) & (face.xy[:, 0] < x + w + grow) &
+              (face.xy[:, 1] > y - grow) & (face.xy[:, 1] < y + h + grow))
+    assert inside.all()
+    # Iris centres sit between their eye corners.
+    for iris, (a, b) in ((468, (33, 133)), (473, (362, 263))):
+        lo, hi = sorted((face.xy[a, 0], face.xy[b, 0]))
+        assert lo < face.xy[iris, 0] < hi
+
+
+@pytest.mark.parametrize("name", PORTRAITS)
+def test_portrait_gives_one_face_on_the_face(pipeline_factory, name):
+    rgb = load_rgb(name)
+    faces = pipeline_factory().process(rgb, max_faces=5)
+    assert len(faces) == 1
+    face = faces[0]
+    assert face.valid and face.score > 0.9
+    assert_on_the_face(face, rgb.shape)
+    # Depth: the nose tip (4) is nearer the camera than the ears' side of the oval (234, 454).
+    assert face.depth[4] > face.depth[234] and face.depth[4] > face.depth[454]
+    assert len(face.points) == 2 * NUM_LANDMARKS and len(face.points_z) == NUM_LANDMARKS
+
+
+def test_multi_face_finds_all_five_largest_first(pipeline_factory):
+    rgb = load_rgb("multi_face.jpg")
+    faces = pipeline_factory().process(rgb, max_faces=10)
+    assert len(faces) == 5
+    areas = [float(np.prod(box_of_points(f.xy)[2:])) for f in faces]
+    det_areas = [f.detection.area for f in faces]
+    assert det_areas == sorted(det_areas, reverse=True)
+    # Five different faces: mesh boxes do not overlap.
+    centres = np.array([f.xy.mean(axis=0) for f in faces])
+    gaps = np.linalg.norm(centres[:, None] - centres[None], axis=2) + np.eye(5) * 1e9
+    assert gaps.min() > 50
+    assert min(areas) > 0
+    for face in faces:
+        assert_on_the_face(face, rgb.shape)
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_max_faces_is_respected_and_keeps_the_largest(pipeline_factory, limit):
+    rgb = load_rgb("multi_face.jpg")
+    everyone = pipeline_factory().process(rgb, max_faces=10)
+    some = pipeline_factory().process(rgb, max_faces=limit)
+    assert len(some) == limit
+    np.testing.assert_allclose([f.detection.area for f in some],
+                               [f.detection.area for f in everyone[:limit]])
+
+
+def test_tiling_finds_small_faces_the_whole_frame_misses(pipeline_factory):
+    """A group photo shrunk into a wide frame: faces ~30 px across."""
+    group = load_rgb("multi_face.jpg")
+    canvas = np.full((1400, 2600, 3), 90, np.uint8)
+    small = cv2.resize(group, (group.shape[1] * 2 // 5, group.shape[0] * 2 // 5),
+                       interpolation=cv2.INTER_AREA)
+    canvas[500:500 + small.shape[0], 1100:1100 + small.shape[1]] = small
+    whole = pipeline_factory(tiling="off").process(canvas, max_faces=10)
+    tiled = pipeline_factory(tiling="on").process(canvas, max_faces=10)
+    assert len(tiled) == 5
+    assert len(whole) < len(tiled)
+
+
+def test_no_face_video_gives_no_faces(pipeline_factory):
+    source = Source.open(str(DATA / "no_face.mp4"))
+    pipeline = pipeline_factory(still=False)
+    frames = 0
+    try:
+        for rgb in source.frames():
+            assert pipeline.process(rgb, max_faces=2) == []
+            frames += 1
+    finally:
+        source.close()
+    assert frames > 10
+
+
+@pytest.mark.parametrize("convert", ["rgba", "gray"])
+def test_rgba_and_grayscale_inputs(pipeline_factory, tmp_path, convert):
+    if convert == "rgba":
+        path = DATA / "32bit.png"
+        assert cv2.imread(str(path), cv2.IMREAD_UNCHANGED).shape[2] == 4
+    else:
+        path = tmp_path / "gray.png"
+        cv2.imwrite(str(path), cv2.cvtColor(cv2.imread(str(DATA / "obama.jpg")), cv2.COLOR_BGR2GRAY))
+        assert cv2.imread(str(path), cv2.IMREAD_UNCHANGED).ndim == 2
+    rgb = read_image(path)
+    assert rgb.shape[2] == 3 and rgb.dtype == np.uint8
+    faces = pipeline_factory().process(rgb, max_faces=2)
+    assert len(faces) == 1
+    assert_on_the_face(faces[0], rgb.shape)
+
+
+@pytest.mark.parametrize("name", ["obama_partial_face.jpg", "obama_partial_face2.jpg"])
+def test_face_cut_by_the_border(pipeline_factory, name):
+    rgb = load_rgb(name)
+    faces = pipeline_factory().process(rgb, max_faces=2)
+    assert len(faces) == 1
+    face = faces[0]
+    assert np.isfinite(face.xy).all()
+    h, w = rgb.shape[:2]
+    outside = ((face.xy[:, 0] < 0) | (face.xy[:, 0] >= w)).mean()
+    # The face really is cut: some landmarks lie beyond the edge, most inside.
+    assert 0.0 < outside < 0.5
+
+
+def test_face_pushed_past_the_edge_still_has_landmarks_in_place(pipeline_factory):
+    """Shift a portrait so a quarter of the face leaves the frame: the points that stay
+    inside keep their place (compared with the uncut photo)."""
+    rgb = load_rgb("astronaut.png")
+    full = pipeline_factory().process(rgb, max_faces=1)[0]
+    x0 = int(full.xy[:, 0].min() + 0.25 * np.ptp(full.xy[:, 0]))
+    cut = np.ascontiguousarray(rgb[:, x0:])
+    faces = pipeline_factory().process(cut, max_faces=1)
+    assert len(faces) == 1
+    moved = faces[0].xy + np.array([x0, 0], np.float32)
+    iod = np.linalg.norm(full.xy[33] - full.xy[263])
+    inside = full.xy[:, 0] > x0 + 10
+    error = np.linalg.norm(moved[inside] - full.xy[inside], axis=1).mean() / iod
+    assert error < 0.05

@@ -1,0 +1,78 @@
+"""The PC command line as tests and benchmarks use it: python main.py --source ..."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+
+
+def run_main(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_portrait_to_jsonl_gives_478_points_on_the_face(tmp_path):
+    out = tmp_path / "out.jsonl"
+    result = run_main("--source", str(DATA / "astronaut.png"), "--json", str(out), "--headless")
+    assert result.returncode == 0, result.stderr
+    (line,) = read_jsonl(out)
+    assert line["frame"] == 0
+    (face,) = line["faces"]
+    points = np.asarray(face["points"])
+    assert points.shape == (478, 2) and len(face["points_z"]) == 478
+    x, y, w, h = face["box"]
+    assert 0.9 < face["score"] <= 1.0
+    # The astronaut's face: centre of the mesh inside the detector box, mesh ~ box size.
+    cx, cy = points.mean(axis=0)
+    assert x < cx < x + w and y < cy < y + h
+    assert 0.5 * w < np.ptp(points[:, 0]) < 2.0 * w
+    assert {"detect", "landmarks"} <= set(line["ms"])
+
+
+def test_video_to_jsonl_one_line_per_frame_with_max_faces(tmp_path):
+    out = tmp_path / "video.jsonl"
+    result = run_main("--source", str(DATA / "single_face.mp4"), "--json", str(out),
+                      "--headless", "--max-faces", "1")
+    assert result.returncode == 0, result.stderr
+    lines = read_jsonl(out)
+    assert [line["frame"] for line in lines] == list(range(72))
+    assert all(len(line["faces"]) == 1 for line in lines)
+
+
+@pytest.mark.parametrize("source, message", [
+    ("tests/data/does_not_exist.jpg", "no such file"),
+    ("tests", "is a folder"),
+    ("main.py", "cannot read video"),
+])
+def test_unreadable_source_is_one_line_and_exit_2(source, message):
+    result = run_main("--source", source, "--headless")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
+
+
+def test_corrupt_image_is_one_line_and_exit_2(tmp_path):
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8 not really a jpeg")
+    result = run_main("--source", str(bad), "--headless")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: cannot read image: {bad}"
+
+
+def test_help_documents_every_option():
+    result = run_main("--help")
+    assert result.returncode == 0
+    for option in ("--source", "--json", "--output", "--headless", "--max-faces", "--view",
+                   "--backend"):
+        assert option in result.stdout
