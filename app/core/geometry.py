@@ -15,35 +15,45 @@ import numpy as np
 
 @dataclass(frozen=True)
 class CropRequest:
-    """The arguments of `crop_image(img, x, y, w, h, points, W, H, scale)`, as the device takes them.
+    """What to crop: the arguments of `crop_image(img, x, y, w, h, points, W, H, scale)`.
 
-    box:  `x, y, w, h` ints (the device API is int-only; keeping ints here keeps both
-          platforms on the same pixel grid).
-    eyes: `x0, y0, x1, y1` ints; the crop is rotated so eye 0 -> eye 1 is horizontal.
+    box:  `x, y, w, h` of the face in image pixels.
+    eyes: `x0, y0, x1, y1`; the crop is rotated so eye 0 -> eye 1 is horizontal.
     scale: crop side relative to `max(w, h)`.
     size: `W, H` of the crop (the landmark model's input).
     mirror: flip the crop left-right (the iris model only knows one eye; the other is
             mirrored in and out). The device never mirrors.
+    integer: follow the device API's int arguments and truncations (`device_args`).
+            The device must; the PC may keep sub-pixel geometry, which keeps tracked
+            crops from jumping a whole pixel as a face drifts.
     """
 
-    box: tuple[int, int, int, int]
-    eyes: tuple[int, int, int, int]
+    box: tuple[float, float, float, float]
+    eyes: tuple[float, float, float, float]
     scale: float
     size: tuple[int, int]
     mirror: bool = False
+    integer: bool = True
 
     @classmethod
     def around(cls, box: np.ndarray, eye0: np.ndarray, eye1: np.ndarray, scale: float,
-               size: tuple[int, int], mirror: bool = False) -> "CropRequest":
+               size: tuple[int, int], mirror: bool = False, integer: bool = True) -> "CropRequest":
         """Build from float geometry; an eye that is NaN (not found) gives an unrotated crop."""
-        x, y, w, h = (int(v) for v in np.asarray(box, dtype=np.float64))
-        if np.all(np.isfinite(eye0)) and np.all(np.isfinite(eye1)) and not np.allclose(eye0, eye1):
-            eyes = (int(eye0[0]), int(eye0[1]), int(eye1[0]), int(eye1[1]))
+        x, y, w, h = (float(v) for v in np.asarray(box, dtype=np.float64))
+        if np.all(np.isfinite(eye0)) and np.all(np.isfinite(eye1)):
+            eyes = (float(eye0[0]), float(eye0[1]), float(eye1[0]), float(eye1[1]))
         else:
-            eyes = (0, 0, 1, 0)  # a horizontal vector: theta = 0
-        if eyes[0] == eyes[2] and eyes[1] == eyes[3]:
-            eyes = (0, 0, 1, 0)  # both eyes on one pixel: atan2(0, 0) is 0 anyway; say so
-        return cls((x, y, max(w, 1), max(h, 1)), eyes, float(scale), size, mirror)
+            eyes = (0.0, 0.0, 1.0, 0.0)  # a horizontal vector: theta = 0
+        request = cls((x, y, max(w, 1.0), max(h, 1.0)), eyes, float(scale), size, mirror, integer)
+        ex0, ey0, ex1, ey1 = request.device_args()[1] if integer else eyes
+        if ex0 == ex1 and ey0 == ey1:  # both eyes on one pixel: say theta = 0 outright
+            request = cls(request.box, (0.0, 0.0, 1.0, 0.0), request.scale, size, mirror, integer)
+        return request
+
+    def device_args(self) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int]]:
+        """`(x, y, w, h), (x0, y0, x1, y1)` as the ints crop_image takes (truncated, as C++)."""
+        return (tuple(int(v) for v in self.box),  # type: ignore[return-value]
+                tuple(int(v) for v in self.eyes))
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,12 +115,16 @@ _CORNERS = np.array([[-1, -1], [-1, 1], [1, 1]], dtype=np.float32)
 
 def crop_transform(request: CropRequest) -> CropTransform:
     """The affine `crop_image` builds for `request`, step by step as MaixCDK does it."""
-    x, y, w, h = request.box
     width, height = request.size
-    cx = int(x + w * 0.5)  # C++: int cx = x + w * 0.5
-    cy = int(y + h * 0.5)
-    side = int(max(w, h) * request.scale)  # C++: int new_size = max(w, h); new_size *= scale
-    x0, y0, x1, y1 = request.eyes
+    if request.integer:
+        (x, y, w, h), (x0, y0, x1, y1) = request.device_args()
+        cx: float = int(x + w * 0.5)  # C++: int cx = x + w * 0.5
+        cy: float = int(y + h * 0.5)
+        side: float = int(max(w, h) * request.scale)  # C++: int new_size = max(w, h); *= scale
+    else:
+        x, y, w, h = request.box
+        x0, y0, x1, y1 = request.eyes
+        cx, cy, side = x + w * 0.5, y + h * 0.5, max(w, h) * request.scale
     theta = math.atan2(y1 - y0, x1 - x0)
     cos_t, sin_t = np.float32(math.cos(theta)), np.float32(math.sin(theta))
     rotation = np.array([[cos_t, sin_t], [-sin_t, cos_t]], dtype=np.float32)

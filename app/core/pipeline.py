@@ -39,6 +39,7 @@ class FaceDetector(Protocol):
 
 class LandmarkModel(Protocol):
     crop_scale: float  # crop side / detector box side, as the model was trained
+    integer_crops: bool  # crops follow the device API's int geometry (CropRequest.integer)
 
     @property
     def input_size(self) -> tuple[int, int]: ...
@@ -79,13 +80,15 @@ class FacePipeline:
         eye0 = kps[0] if len(kps) > 0 else np.array([np.nan, np.nan], np.float32)
         eye1 = kps[1] if len(kps) > 1 else np.array([np.nan, np.nan], np.float32)
         return CropRequest.around(detection.box, eye0, eye1, self.landmarks.crop_scale,
-                                  self.landmarks.input_size)
+                                  self.landmarks.input_size,
+                                  integer=self.landmarks.integer_crops)
 
     def request_from_face(self, face: Face, scale: float) -> CropRequest:
         """The next frame's crop for a tracked face: mesh box, outer eye corners."""
         box = box_of_points(face.xy[: topology.NUM_MESH])
         return CropRequest.around(box, face.xy[_EYE_A], face.xy[_EYE_B], scale,
-                                  self.landmarks.input_size)
+                                  self.landmarks.input_size,
+                                  integer=self.landmarks.integer_crops)
 
     def landmarks_for(self, frame: Any, request: CropRequest, detection: Detection) -> Face:
         out = self.landmarks.infer(frame, request)

@@ -32,9 +32,9 @@ def params_for_strength(strength: float) -> OneEuroParams | None:
     if strength <= 0.0:
         return None
     s = min(strength, 1.0)
-    # Geometric interpolation: 4 Hz (light) down to 0.15 Hz (heavy) when still.
-    min_cutoff = math.exp(math.log(4.0) + s * (math.log(0.15) - math.log(4.0)))
-    return OneEuroParams(min_cutoff=min_cutoff, beta=40.0)
+    # Geometric interpolation of the still cutoff: 2 Hz (light) .. 0.02 Hz (heavy).
+    min_cutoff = math.exp(math.log(2.0) + s * (math.log(0.02) - math.log(2.0)))
+    return OneEuroParams(min_cutoff=min_cutoff, beta=10.0)
 
 
 def _alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray | float:
@@ -51,23 +51,56 @@ class OneEuroFilter:
 
     def reset(self) -> None:
         self._value: np.ndarray | None = None
-        self._speed: np.ndarray | None = None
+        self._velocity: np.ndarray | None = None
         self._t = 0.0
 
     def update(self, value: np.ndarray, t: float, scale: float = 1.0) -> np.ndarray:
         """value (N, D) at time t (s); `scale` is the object's size in value units."""
         value = np.asarray(value, dtype=np.float32)
         if self._value is None or self._value.shape != value.shape or t <= self._t:
-            self._value, self._speed, self._t = value.copy(), np.zeros(value.shape[0], np.float32), t
+            self._value, self._velocity, self._t = value.copy(), np.zeros_like(value), t
             return value
         dt = t - self._t
         p = self.params
-        # Speed per landmark: |d value| in object sizes per second, itself low-passed.
-        raw_speed = np.linalg.norm(value - self._value, axis=1) / (dt * max(scale, 1e-6))
-        assert self._speed is not None
-        self._speed = self._speed + _alpha(p.d_cutoff, dt) * (raw_speed - self._speed)
-        cutoff = p.min_cutoff + p.beta * self._speed
+        # Velocity per landmark in object sizes per second, low-passed as a signed vector
+        # before taking its length, so sensor noise averages out instead of adding speed.
+        velocity = (value - self._value) / (dt * max(scale, 1e-6))
+        assert self._velocity is not None
+        self._velocity = self._velocity + _alpha(p.d_cutoff, dt) * (velocity - self._velocity)
+        cutoff = p.min_cutoff + p.beta * np.linalg.norm(self._velocity, axis=1)
         a = _alpha(cutoff, dt).astype(np.float32)[:, None]
         self._value = self._value + a * (value - self._value)
         self._t = t
         return self._value.copy()
+
+
+class LandmarkSmoother:
+    """Smooths a face's landmarks as rigid motion + shape, each with its own filter.
+
+    The mean of all landmarks follows the face's translation with almost no noise (478
+    points average it out), so it gets a light filter and moves without lag; the shape
+    (landmarks minus their mean) holds still on a still face, so it gets the strong
+    filter. Plain per-point filtering would have to lag the whole face to calm it.
+    `update(xyd (N, D), t, scale) -> (N, D)`; `scale` is the face's size in pixels.
+    """
+
+    # The centre is nearly noise-free: it can afford a higher cutoff and a much faster
+    # response to speed, which is what keeps a moving face from trailing.
+    CENTRE_CUTOFF_GAIN = 8.0
+    CENTRE_BETA_GAIN = 10.0
+
+    def __init__(self, params: OneEuroParams) -> None:
+        self.shape = OneEuroFilter(params)
+        self.centre = OneEuroFilter(OneEuroParams(params.min_cutoff * self.CENTRE_CUTOFF_GAIN,
+                                                  params.beta * self.CENTRE_BETA_GAIN,
+                                                  params.d_cutoff))
+
+    def reset(self) -> None:
+        self.shape.reset()
+        self.centre.reset()
+
+    def update(self, value: np.ndarray, t: float, scale: float = 1.0) -> np.ndarray:
+        value = np.asarray(value, dtype=np.float32)
+        mean = value.mean(axis=0, keepdims=True)
+        centre = self.centre.update(mean, t, scale)
+        return self.shape.update(value - mean, t, scale) + centre

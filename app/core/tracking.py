@@ -18,7 +18,7 @@ import numpy as np
 from .faces import Detection, Face
 from .geometry import box_of_points, iou
 from .pipeline import FacePipeline
-from .smoothing import OneEuroFilter, params_for_strength
+from .smoothing import LandmarkSmoother, params_for_strength
 from . import topology
 
 MESH_ROI_SCALE = 1.5  # face_landmark_landmarks_to_roi.pbtxt
@@ -29,7 +29,7 @@ SAME_FACE_IOU = 0.3  # a detection or track overlapping a track this much is tha
 class Track:
     id: int
     face: Face  # raw landmarks of the last frame (crops follow these, not the smoothed ones)
-    smoother: OneEuroFilter | None
+    smoother: LandmarkSmoother | None
     output: Face = field(init=False)
 
     def __post_init__(self) -> None:
@@ -164,9 +164,9 @@ class FaceTracker:
         self.tracks.sort(key=lambda tr: tr.area, reverse=True)
         del self.tracks[self.max_faces:]
 
-    def _new_smoother(self) -> OneEuroFilter | None:
+    def _new_smoother(self) -> LandmarkSmoother | None:
         params = params_for_strength(self.smoothing)
-        return OneEuroFilter(params) if params is not None else None
+        return LandmarkSmoother(params) if params is not None else None
 
     def _outputs(self, t: float) -> list[Face]:
         faces = []

@@ -57,6 +57,9 @@ class MeshIrisLandmarker:
         self.face_model = Model(models_dir / FACE_MODEL, threads)
         self.iris_model = Model(models_dir / IRIS_MODEL, threads) if iris else None
         self.crop_scale = crop_scale
+        # Sub-pixel crop geometry: the device API is int-only, a PC need not be, and
+        # int boxes make a slowly drifting face's crop jump a pixel at a time.
+        self.integer_crops = False
         self.clock = clock or StageClock()
         # The device crops with nearest neighbour; bilinear is how MediaPipe feeds these
         # models and is measurably steadier, so the PC uses it (geometry is identical).
@@ -96,7 +99,8 @@ class MeshIrisLandmarker:
         for i, (corners, _, _, _, mirror) in enumerate(_EYES):
             a, b = xy_image[corners[0]], xy_image[corners[1]]
             box = box_of_points(np.stack([a, b]))
-            request = CropRequest.around(box, a, b, EYE_CROP_SCALE, (w, h), mirror=mirror)
+            request = CropRequest.around(box, a, b, EYE_CROP_SCALE, (w, h), mirror=mirror,
+                                         integer=False)
             eye = crop_transform(request)
             eye_transforms.append(eye)
             batch[i] = warp(frame, eye, self.interpolation)
