@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for everything on a PC.
-#   ./build.sh run [main.py options]   set up (venv, models) and run the app
+#   ./build.sh                         build the MaixHub package: dist/<id>_v<version>.zip + .maixapp
+#   ./build.sh deploy                  build, then serve it for QR-code install on the device
+#   ./build.sh run [main.py options]   set up (venv, models, demo data) and run the app
 #   ./build.sh test [pytest options]   set up (venv, models, test data) and run the tests
 #   ./build.sh setup                   only the set-up
 set -euo pipefail
@@ -33,8 +35,21 @@ case "$cmd" in
     ;;
   run)
     setup
-    "$PY" tools/fetch_assets.py --models
+    "$PY" tools/fetch_assets.py
     exec "$PY" main.py "$@"
+    ;;
+  package)
+    setup
+    rm -rf dist/pack
+    "$VENV/bin/maixtool" release
+    zip=$(ls -t dist/*_v*.zip | head -n 1)
+    cp "$zip" "${zip%.zip}.maixapp"
+    rm -rf dist/pack
+    echo "built $zip and ${zip%.zip}.maixapp"
+    ;;
+  deploy)
+    "$0" package
+    exec "$VENV/bin/maixtool" deploy --pkg "$(ls -t dist/*_v*.zip | head -n 1)"
     ;;
   test)
     setup
@@ -42,7 +57,7 @@ case "$cmd" in
     exec "$PY" -m pytest "$@"
     ;;
   *)
-    echo "usage: ./build.sh [run|test|setup] [args]" >&2
+    echo "usage: ./build.sh [package|deploy|run|test|setup] [args]" >&2
     exit 2
     ;;
 esac

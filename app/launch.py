@@ -1,19 +1,27 @@
-"""Wiring: settings -> backend -> tracker -> renderer -> loop. Picks device or PC."""
+"""Wiring: settings -> backend -> tracker -> app loop. Picks the device or the PC.
+
+Settings are layered: app.yaml's defaults, then what the user changed on screen (the
+device's data/config.ini through maix.app, the same INI format on a PC), then command-
+line options (this run only, never saved).
+"""
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import Sequence
 
-from .core.faces import Face
-from .core.manifest import load_settings
+from .cli import APP_DIR, DEMO_SOURCE, build_parser, fail
+from .core.manifest import load_settings as load_manifest_settings
+from .core.persist import IniStore, SettingsStore, load_settings
 from .core.pipeline import FacePipeline
 from .core.settings import Settings
 from .core.timing import StageClock
 from .core.tracking import FaceTracker
+from .core.ui import UiState
 
-APP_DIR = Path(__file__).resolve().parent.parent
 MANIFEST = APP_DIR / "app.yaml"
+PC_SETTINGS = APP_DIR / "data" / "config.ini"
 
 
 def warn(message: str) -> None:
@@ -26,46 +34,116 @@ def make_tracker(pipeline: FacePipeline, settings: Settings, tracking: bool = Tr
                        smoothing=settings.smoothing, tracking=tracking)
 
 
-def run(argv: Sequence[str]) -> int:
-    from .pc.cli import build_parser, fail
-
-    args = build_parser().parse_args(list(argv))
-    settings = load_settings(MANIFEST, warn)
+def command_line_overrides(args: argparse.Namespace) -> dict:
     overrides = {}
     if args.max_faces is not None:
         overrides["max_faces"] = args.max_faces
     if args.view is not None:
         overrides["view"] = args.view
-    settings = settings.replace(**overrides)
-    if args.backend in ("device",) or (args.backend == "auto" and _device_available()):
-        from .device.app import run_device
-        return run_device(settings, APP_DIR)
-    return _run_pc(args, settings, fail)
+    return overrides
+
+
+def run(argv: Sequence[str]) -> int:
+    args = build_parser().parse_args(list(argv))
+    defaults = load_manifest_settings(MANIFEST, warn)
+    backend = args.backend
+    if backend == "auto":
+        backend = "device" if _device_available() else "pc"
+    if backend == "device":
+        return _run_device(args, defaults)
+    if backend == "maix-pc":
+        return _run_maix_pc(args, defaults)
+    return _run_pc(args, defaults)
 
 
 def _device_available() -> bool:
-    try:
-        from .device import maix_nn_available
-    except ImportError:
-        return False
+    from .device import maix_nn_available
     return maix_nn_available()
 
 
-def _run_pc(args, settings: Settings, fail) -> int:
+def _settings(defaults: Settings, store: SettingsStore, args: argparse.Namespace) -> tuple[Settings, Settings]:
+    """(persisted settings, settings for this run with the command line on top)."""
+    saved = load_settings(defaults, store, warn)
+    return saved, saved.replace(**command_line_overrides(args))
+
+
+def _loop(platform, detector, landmarker, store, clock, settings, keys=None, tracking=True) -> int:
+    from .core.app_loop import FaceApp
+    pipeline = FacePipeline(detector, landmarker, settings.landmarks_conf_threshold, clock)
+    app = FaceApp(platform, make_tracker(pipeline, settings, tracking), UiState(settings),
+                  store, clock, warn, keys=keys)
+    return app.run()
+
+
+def _run_device(args: argparse.Namespace, defaults: Settings) -> int:
+    from .device import build, run_guarded
+    from .device.settings_store import MaixSettingsStore
+
+    def body(disp) -> int:
+        clock = StageClock()
+        _, settings = _settings(defaults, MaixSettingsStore(), args)
+        platform, detector, landmarker, store = build(settings, clock, disp)
+        try:
+            return _loop(platform, detector, landmarker, store, clock, settings)
+        finally:
+            platform.close()
+
+    return run_guarded(body)
+
+
+def _run_maix_pc(args: argparse.Namespace, defaults: Settings) -> int:
+    """maix camera/display/touch (MaixPy on a PC) with the PC's LiteRT models."""
+    from .device import build_maix_pc, run_guarded
+
+    def body(disp) -> int:
+        clock = StageClock()
+        source = args.source or (None if _camera_present() else str(DEMO_SOURCE))
+        store = _pc_store(args)
+        _, settings = _settings(defaults, store, args)
+        platform, detector, landmarker, _ = build_maix_pc(settings, clock, source, APP_DIR,
+                                                          loop=args.source is None, disp=disp)
+        try:
+            return _loop(platform, detector, landmarker, store, clock, settings)
+        finally:
+            platform.close()
+
+    return run_guarded(body)
+
+
+def _pc_store(args: argparse.Namespace) -> IniStore:
+    return IniStore(args.settings or PC_SETTINGS, warn=warn)
+
+
+def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
+    from .pc.batch import process
     from .pc.detector import BlazeFaceDetector
     from .pc.landmarker import MeshIrisLandmarker
     from .pc.litert import ModelError
-    from .pc.sources import Source, SourceError
-    from .pc.batch import process
-    from .pc.cli import DEMO_SOURCE
+    from .pc.sources import IMAGE_SUFFIXES, Source, SourceError
 
+    headless = args.headless
     spec = args.source
-    if spec is None:
+    demo = spec is None
+    if demo:
         spec = "0" if _camera_present() else str(DEMO_SOURCE)
+    if not headless:
+        from .pc.window import display_available
+        if not display_available():
+            headless = True
+            if args.json is None and args.output is None:
+                stem = Path(spec).stem if not spec.isdigit() else f"camera{spec}"
+                suffix = ".mp4" if not Path(spec).suffix.lower() in IMAGE_SUFFIXES else ".png"
+                args.output = APP_DIR / "out" / f"{stem}_landmarks{suffix}"
+                args.json = APP_DIR / "out" / f"{stem}_landmarks.jsonl"
+                args.output.parent.mkdir(exist_ok=True)
+            print("no display: running headless, writing "
+                  f"{', '.join(str(p) for p in (args.output, args.json) if p)}", file=sys.stderr)
     try:
         source = Source.open(spec)
     except SourceError as err:
         return fail(str(err))
+    store = _pc_store(args)
+    _, settings = _settings(defaults, store, args)
     clock = StageClock()
     models_dir = Path(settings.pc_models_dir)
     if not models_dir.is_absolute():
@@ -79,17 +157,31 @@ def _run_pc(args, settings: Settings, fail) -> int:
     except ModelError as err:
         source.close()
         return fail(str(err))
-    pipeline = FacePipeline(detector, landmarker, settings.landmarks_conf_threshold, clock)
-    tracker = make_tracker(pipeline, settings, tracking=not args.no_tracking and not source.still)
     detector.tiling = settings.pc_tiling
     detector.still = source.still
+    tracking = not args.no_tracking and not source.still
+    if not headless:
+        from .pc.window import WindowPlatform
+        platform = WindowPlatform(source, loop=demo, max_frames=args.max_frames)
+        try:
+            return _loop(platform, detector, landmarker, store, clock, settings,
+                         keys=platform.key, tracking=tracking)
+        except KeyboardInterrupt:
+            return 130
+        finally:
+            platform.close()
 
-    def draw(rgb, faces: Sequence[Face], ms) -> None:
-        from .core.render.renderer import draw_faces
-        draw_faces(rgb, faces, settings)
+    from .core.render.renderer import Renderer
+    from .core.render.view import ViewState
+    pipeline = FacePipeline(detector, landmarker, settings.landmarks_conf_threshold, clock)
+    tracker = make_tracker(pipeline, settings, tracking)
+    renderer, view = Renderer(), ViewState.from_settings(settings)
+
+    def draw(rgb, faces, ms) -> None:
+        renderer.draw(rgb, faces, view)
 
     try:
-        process(source, tracker, clock, draw, args.json, args.output)
+        process(source, tracker, clock, draw, args.json, args.output, max_frames=args.max_frames)
     except KeyboardInterrupt:
         return 130
     except OSError as err:

@@ -173,12 +173,14 @@ class FaceTracker:
         for track in self.tracks:
             face = track.face
             if track.smoother is not None:
-                box = track.box
-                size = float(max(box[2], box[3]))
-                xyd = np.concatenate([face.xy, face.depth[:, None]], axis=1)
-                smooth = track.smoother.update(xyd, t, size)
-                face = Face(smooth[:, :2], smooth[:, 2], face.xy_crop, face.score, face.valid,
-                            face.transform, face.detection, face.track_id, face.extras)
+                with self.pipeline.clock.stage("smooth"):
+                    box = track.box
+                    size = float(max(box[2], box[3]))
+                    xyd = np.concatenate([face.xy, face.depth[:, None]], axis=1)
+                    smooth = track.smoother.update(xyd, t, size)
+                    face = Face(smooth[:, :2], smooth[:, 2], face.xy_crop, face.score,
+                                face.valid, face.transform, face.detection, face.track_id,
+                                face.extras)
             track.output = face
             faces.append(face)
         return faces

@@ -19,7 +19,8 @@ Draw = Callable[[np.ndarray, Sequence[Face], dict[str, float]], None]
 
 def process(source: Source, tracker: FaceTracker, clock: StageClock, draw: Draw,
             json_path: Path | None, output_path: Path | None,
-            on_frame: Callable[[np.ndarray], None] | None = None) -> int:
+            on_frame: Callable[[np.ndarray], None] | None = None,
+            max_frames: int | None = None) -> int:
     """Run every frame of `source` through `tracker`; returns the number of frames.
 
     Ctrl-C stops after the current frame and still closes the files properly (a
@@ -27,10 +28,13 @@ def process(source: Source, tracker: FaceTracker, clock: StageClock, draw: Draw,
     """
     jsonl = JsonLines(json_path) if json_path else None
     media = MediaWriter(output_path, source.fps) if output_path else None
-    progress = Progress(source.frame_count)
+    total = source.frame_count if max_frames is None else min(source.frame_count, max_frames)
+    progress = Progress(total)
     count = 0
     try:
         for index, rgb in enumerate(source.frames()):
+            if max_frames is not None and index >= max_frames:
+                break
             clock.new_frame()
             t = index / source.fps if source.fps > 0 else float(index)
             with clock.stage("total"):

@@ -92,6 +92,11 @@ class Source:
                 return
             yield to_rgb(frame)
 
+    def rewind(self) -> None:
+        """Start a video file again (cameras and stills: nothing to do)."""
+        if self._capture is not None and self.frame_count > 0:
+            self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+
     def close(self) -> None:
         if self._capture is not None:
             self._capture.release()

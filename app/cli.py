@@ -1,13 +1,17 @@
-"""The PC command line: `python main.py --source PATH [--json OUT] [--output OUT] ...`."""
+"""The command line: `python main.py [--source PATH] [--json OUT] [--output OUT] ...`.
+
+On the device the launcher passes no arguments; on a PC every option applies. Kept
+free of PC-only imports: the device package does not ship app/pc.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-from ..core.settings import VIEWS, MAX_FACES_LIMIT
+from .core.settings import VIEWS, MAX_FACES_LIMIT
 
-APP_DIR = Path(__file__).resolve().parent.parent.parent
+APP_DIR = Path(__file__).resolve().parent.parent
 DEMO_SOURCE = APP_DIR / "tests" / "data" / "single_face.mp4"
 
 
@@ -39,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "auto = device when maix.nn can run, else pc")
     parser.add_argument("--no-tracking", action="store_true",
                         help="run the detector on every frame (no landmark tracking)")
+    parser.add_argument("--max-frames", type=int, metavar="N",
+                        help="stop after N frames (default: the whole source; the demo loops)")
     parser.add_argument("--settings", metavar="FILE", type=Path,
                         help="the INI file for settings changed in the UI (default data/config.ini)")
     return parser

@@ -1,0 +1,227 @@
+"""One function per overlay layer, drawing in place on an RGB uint8 frame.
+
+Each layer of a face is one or a few cv2 calls: segments and polygons are gathered with
+numpy fancy indexing and handed to cv2 as one (K, n, 2) array; there is no Python loop
+over landmarks, edges or triangles. Points are in image pixels; painters that take
+`pts` want them in cv2's fixed point (`to_fixed`, SHIFT fractional bits) so lines keep
+sub-pixel positions. cv2 clips everything, so faces partly outside the frame are fine.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import cv2
+import numpy as np
+
+from .. import topology as topo
+from ..faces import Detection
+from .styles import BoxStyle, DepthStyle, DrawSpec, LegendStyle, TextStyle
+
+SHIFT = 4  # fractional bits of cv2 drawing coordinates
+ONE = 1 << SHIFT
+_LIMIT = float(1 << 20)  # |coordinate| clamp (px): keeps fixed point far from int32 overflow
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+_FONT_CAP = cv2.getTextSize("0", _FONT, 1.0, 1)[0][1]  # cap height at font scale 1, px
+
+
+def line_type(spec: DrawSpec) -> int:
+    return cv2.LINE_AA if spec.antialias else cv2.LINE_8
+
+
+def to_fixed(xy: np.ndarray) -> np.ndarray:
+    """(N, 2) float image pixels -> (N, 2) int32 in 1/ONE pixels for cv2's `shift`."""
+    fx = np.clip(np.asarray(xy, np.float32), -_LIMIT, _LIMIT) * np.float32(ONE)
+    return np.rint(fx).astype(np.int32)
+
+
+@dataclass(frozen=True, eq=False)
+class Paths:
+    """Index paths for one cv2.polylines call.
+
+    index:  (K,) intp, all paths' landmark indices back to back.
+    slices: where each path sits in `index` (slicing views is 3x cheaper than np.split).
+    """
+
+    index: np.ndarray
+    slices: tuple[slice, ...]
+
+    @classmethod
+    def of(cls, connections: Iterable[frozenset]) -> "Paths":
+        """The fewest paths covering the union of `connections` (topology.contour_paths)."""
+        union = frozenset().union(*connections)
+        paths = topo.contour_paths(union)
+        ends = np.cumsum([len(p) for p in paths]).tolist()
+        slices = tuple(slice(a, b) for a, b in zip([0] + ends[:-1], ends))
+        return cls(np.concatenate(paths).astype(np.intp), slices)
+
+    def gather(self, pts: np.ndarray) -> list[np.ndarray]:
+        """(N, 2) points -> list of (K_i, 2) polylines, views of one gathered array."""
+        gathered = pts[self.index]
+        return [gathered[s] for s in self.slices]  # ~100 views at most, no copies
+
+
+def paths(img: np.ndarray, pts: np.ndarray, path_set: Paths, spec: DrawSpec | None) -> None:
+    """Draw chained index paths (joins look right at thick widths); one cv2 call."""
+    if spec is None:
+        return
+    cv2.polylines(img, path_set.gather(pts), False, spec.color_rgb, spec.thickness,
+                  line_type(spec), SHIFT)
+
+
+def iris_circles(img: np.ndarray, xy: np.ndarray, groups: np.ndarray,
+                 specs: Sequence[DrawSpec]) -> None:
+    """Circles fitted to iris landmarks: centre = first point, radius = mean distance to the rest.
+
+    xy:     (478, 2) float image pixels.
+    groups: (G, 5) landmark indices, centre first (topology.IRIS_*); specs: one per group.
+    """
+    ring = xy[groups]  # (G, 5, 2)
+    centres = ring[:, 0]
+    radii = np.linalg.norm(ring[:, 1:] - centres[:, None], axis=2).mean(axis=1)
+    c_fx = to_fixed(centres)
+    r_fx = np.rint(np.clip(radii, 0, _LIMIT) * ONE).astype(np.int64)
+    for (cx, cy), r, spec in zip(c_fx.tolist(), r_fx.tolist(), specs):  # 2 irises per face
+        cv2.circle(img, (cx, cy), r, spec.color_rgb, spec.thickness, line_type(spec), SHIFT)
+
+
+def dots(img: np.ndarray, pts: np.ndarray, spec: DrawSpec | None,
+         index: np.ndarray | None = None) -> None:
+    """Filled dots of `spec.radius` at fixed-point `pts` (or `pts[index]`); one cv2 call.
+
+    Each dot is a zero-length segment: cv2 draws thick lines with round caps, so a
+    segment from p to p is a disc of diameter `thickness` (measured: as fast as numpy
+    stamping, and anti-aliased when asked).
+    """
+    if spec is None:
+        return
+    p = pts if index is None else pts[index]
+    if len(p) == 0:
+        return
+    segs = np.repeat(p[:, None, :], 2, axis=1)  # (N, 2, 2)
+    cv2.polylines(img, segs, False, spec.color_rgb, max(1, 2 * spec.radius), line_type(spec),
+                  SHIFT)
+
+
+def _front_facing(xy: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    """(T,) bool: triangle turns the way MediaPipe's front faces do in y-down image pixels."""
+    p = xy[tris]
+    a = p[:, 1] - p[:, 0]
+    b = p[:, 2] - p[:, 0]
+    return a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0] < 0
+
+
+def depth_fill(img: np.ndarray, xy: np.ndarray, pts: np.ndarray, depth01: np.ndarray,
+               style: DepthStyle, colors: np.ndarray) -> None:
+    """Mesh triangles filled by depth, far buckets first; one cv2.fillPoly per bucket.
+
+    xy: (478, 2) float image px; pts: the same in fixed point; depth01: (478,) in [0, 1],
+    1 = nearest; colors: (levels, 3) uint8 RGB, far first.
+    """
+    tris = topo.TRIANGLES
+    if style.cull_back:
+        tris = tris[_front_facing(xy, tris)]
+    levels = len(colors)
+    level = np.minimum((depth01[tris].mean(axis=1) * levels).astype(np.intp), levels - 1)
+    order = np.argsort(level, kind="stable")
+    counts = np.bincount(level, minlength=levels)
+    x0, y0, x1, y1 = _clipped_box(xy, img.shape)
+    if x1 <= x0 or y1 <= y0:
+        return
+    roi = img[y0:y1, x0:x1]
+    # Blend only the face's box: a full-frame addWeighted would cost more than the fill.
+    canvas = roi.copy() if style.alpha < 1.0 else roi
+    polys = (pts - np.array([x0 * ONE, y0 * ONE], np.int32))[tris[order]]  # (T, 3, 2)
+    for lv, group in enumerate(np.split(polys, np.cumsum(counts)[:-1])):  # <= levels calls
+        if len(group):
+            cv2.fillPoly(canvas, group, colors[lv].tolist(), cv2.LINE_8, SHIFT)
+    if canvas is not roi:
+        cv2.addWeighted(canvas, style.alpha, roi, 1.0 - style.alpha, 0.0, dst=roi)
+
+
+def _clipped_box(xy: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """Integer `x0, y0, x1, y1` around `xy` (plus a pixel), clipped to the frame."""
+    h, w = shape[:2]
+    lo = np.floor(xy.min(axis=0)) - 1
+    hi = np.ceil(xy.max(axis=0)) + 2
+    x0, y0 = (int(v) for v in np.clip(lo, 0, [w, h]))
+    x1, y1 = (int(v) for v in np.clip(hi, 0, [w, h]))
+    return x0, y0, x1, y1
+
+
+def text_scale(cap_px: float) -> float:
+    """cv2 font scale whose cap height is `cap_px` pixels."""
+    return max(cap_px, 1.0) / _FONT_CAP
+
+
+def text(img: np.ndarray, s: str, org: tuple[int, int], style: TextStyle, cap_px: float,
+         center: bool = False) -> tuple[int, int]:
+    """Outlined ASCII text; `org` is the baseline's left end (its middle with `center`).
+
+    Returns the text's width and height in pixels.
+    """
+    scale = text_scale(cap_px)
+    thick = max(1, round(cap_px / 10))
+    (tw, th), _ = cv2.getTextSize(s, _FONT, scale, thick)
+    x, y = org
+    if center:
+        x -= tw // 2
+    # The outline is hidden under the anti-aliased fill's edge: LINE_8 costs a quarter.
+    cv2.putText(img, s, (x, y), _FONT, scale, style.outline_rgb, thick + 2, cv2.LINE_8)
+    cv2.putText(img, s, (x, y), _FONT, scale, style.color_rgb, thick, cv2.LINE_AA)
+    return tw, th
+
+
+def fit_cap(s: str, cap_px: float, max_width: float) -> float:
+    """The cap height <= `cap_px` at which `s` is at most `max_width` pixels wide."""
+    scale = text_scale(cap_px)
+    tw = cv2.getTextSize(s, _FONT, scale, max(1, round(cap_px / 10)))[0][0]
+    return cap_px if tw <= max_width else cap_px * max_width / tw
+
+
+def box(img: np.ndarray, det: Detection, style: BoxStyle) -> None:
+    """Detector box (image px), its score above it, and its finite keypoints."""
+    box_spec, kp_spec = style.box, style.keypoints
+    cap_px = style.text.height * img.shape[0]
+    x, y, w, h = (float(v) for v in det.box)
+    if not np.isfinite([x, y, w, h]).all():
+        return
+    p0 = to_fixed(np.array([[x, y], [x + w, y + h]], np.float32))
+    cv2.rectangle(img, tuple(p0[0].tolist()), tuple(p0[1].tolist()), box_spec.color_rgb,
+                  box_spec.thickness, line_type(box_spec), SHIFT)
+    kps = det.keypoints
+    kps = kps[np.isfinite(kps).all(axis=1)]
+    if len(kps):
+        dots(img, to_fixed(kps), kp_spec)
+    text(img, f"{det.score:.2f}", (int(x), int(y) - max(2, int(cap_px * 0.4))), style.text, cap_px)
+
+
+def legend(img: np.ndarray, style: LegendStyle, colors: np.ndarray,
+           labels: tuple[str, str] = ("near", "far")) -> None:
+    """A near (top) to far (bottom) colour bar at the left edge, vertically centred.
+
+    colors: (L, 3) uint8 RGB, far first.
+    """
+    h, w = img.shape[:2]
+    bar_w = max(4, round(style.width * h))
+    bar_h = max(16, round(style.height * h))
+    cap = style.text.height * h
+    x0 = max(2, round(0.02 * w))
+    y0 = (h - bar_h) // 2
+    idx = np.linspace(len(colors) - 1, 0, bar_h).round().astype(np.intp)  # top = near
+    img[y0:y0 + bar_h, x0:x0 + bar_w] = colors[idx][:, None, :]
+    cv2.rectangle(img, (x0 - 1, y0 - 1), (x0 + bar_w, y0 + bar_h), style.text.outline_rgb, 1)
+    gap = max(3, round(cap * 0.6))
+    text(img, labels[0], (x0, y0 - gap), style.text, cap)
+    text(img, labels[1], (x0, y0 + bar_h + gap + round(cap)), style.text, cap)
+
+
+def hud(img: np.ndarray, lines: Sequence[str], style: TextStyle) -> None:
+    """Text lines centred at the top of the frame, each shrunk to fit 60% of the width."""
+    h, w = img.shape[:2]
+    cap = style.height * h
+    baseline = round(cap * 0.5)
+    for line in lines:  # two lines
+        c = fit_cap(line, cap, 0.6 * w)
+        baseline += round(c * 1.6)
+        text(img, line, (w // 2, baseline), style, c, center=True)

@@ -1,0 +1,55 @@
+"""What to draw: the view enum and the per-frame values the renderer reads. No cv2.
+
+Kept apart from the painters so the pure UI logic (app/core/ui.py) can name views
+without importing cv2.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Mapping
+
+from ..settings import Settings
+
+
+class View(str, Enum):
+    """Overlay styles; the values are the strings stored in `Settings.view`."""
+
+    MESH = "mesh"
+    POINTS = "points"
+    DEPTH = "depth"
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """The parts of the settings the renderer needs.
+
+    subset: points view only: how many landmarks to show (478, 146, 68 or 5; see
+            topology.SUBSETS).
+    """
+
+    view: View = View.MESH
+    subset: int = 478
+    show_box: bool = False
+    show_hud: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ViewState":
+        return cls(View(settings.view), settings.points_subset, settings.show_box,
+                   settings.show_hud)
+
+
+@dataclass(frozen=True)
+class Hud:
+    """Numbers for the heads-up text.
+
+    fps:      frames per second of the whole loop.
+    faces:    faces drawn this frame; max_faces: the current limit.
+    stage_ms: per-stage wall time of this frame in milliseconds, in display order
+              (e.g. StageClock.ms()).
+    """
+
+    fps: float = 0.0
+    faces: int = 0
+    max_faces: int = 0
+    stage_ms: Mapping[str, float] = field(default_factory=dict)
