@@ -67,12 +67,23 @@ def _settings(defaults: Settings, store: SettingsStore, args: argparse.Namespace
     return saved, saved.replace(**command_line_overrides(args))
 
 
-def _loop(platform, detector, landmarker, store, clock, settings, keys=None, tracking=True) -> int:
+def _loop(platform, detector, landmarker, store, clock, settings, keys=None, tracking=True,
+          locale: str = "en", captions=None) -> int:
     from .core.app_loop import FaceApp
     pipeline = FacePipeline(detector, landmarker, settings.landmarks_conf_threshold, clock)
-    app = FaceApp(platform, make_tracker(pipeline, settings, tracking), UiState(settings),
-                  store, clock, warn, keys=keys)
+    app = FaceApp(platform, make_tracker(pipeline, settings, tracking),
+                  UiState(settings, locale=locale), store, clock, warn, keys=keys,
+                  captions=captions)
     return app.run()
+
+
+def _maix_captions():
+    """(system locale, caption painter source) on maix; English without a CJK font."""
+    from .device.captions import MaixCaptions, system_locale
+    locale = system_locale()
+    if locale.startswith("en"):
+        return "en", None
+    return locale, MaixCaptions().painter
 
 
 def _run_device(args: argparse.Namespace, defaults: Settings) -> int:
@@ -83,8 +94,10 @@ def _run_device(args: argparse.Namespace, defaults: Settings) -> int:
         clock = StageClock()
         _, settings = _settings(defaults, MaixSettingsStore(), args)
         platform, detector, landmarker, store = build(settings, clock, disp)
+        locale, captions = _maix_captions()
         try:
-            return _loop(platform, detector, landmarker, store, clock, settings)
+            return _loop(platform, detector, landmarker, store, clock, settings,
+                         locale=locale, captions=captions)
         finally:
             platform.close()
 
@@ -102,8 +115,10 @@ def _run_maix_pc(args: argparse.Namespace, defaults: Settings) -> int:
         _, settings = _settings(defaults, store, args)
         platform, detector, landmarker, _ = build_maix_pc(settings, clock, source, APP_DIR,
                                                           loop=args.source is None, disp=disp)
+        locale, captions = _maix_captions()
         try:
-            return _loop(platform, detector, landmarker, store, clock, settings)
+            return _loop(platform, detector, landmarker, store, clock, settings,
+                         locale=locale, captions=captions)
         finally:
             platform.close()
 

@@ -12,7 +12,7 @@ from typing import Any, Callable
 from .persist import SettingsStore, settings_changes
 from .platform import Frame, Platform
 from .render.renderer import Renderer
-from .render.ui_paint import draw_ui
+from .render.ui_paint import TextPainter, draw_ui
 from .render.view import Hud, ViewState
 from .timing import StageClock
 from .tracking import FaceTracker
@@ -45,7 +45,8 @@ class FaceApp:
                  store: SettingsStore, clock: StageClock, warn: Callable[[str], None],
                  keys: KeySource | None = None, renderer: Renderer | None = None,
                  now: Callable[[], float] = time.monotonic,
-                 on_frame: Callable[[Frame, list[Any]], None] | None = None) -> None:
+                 on_frame: Callable[[Frame, list[Any]], None] | None = None,
+                 captions: Callable[[Frame], TextPainter | None] | None = None) -> None:
         self.platform = platform
         self.tracker = tracker
         self.state = state
@@ -58,6 +59,7 @@ class FaceApp:
         self.fps = FpsMeter(now)
         self.now = now
         self.on_frame = on_frame
+        self.captions = captions  # draws non-ASCII button captions (the device's font)
         self.frames = 0
 
     def step(self) -> bool:
@@ -83,7 +85,8 @@ class FaceApp:
         with self.clock.stage("render"):
             hud = Hud(self.fps.tick(), len(faces), settings.max_faces, self.clock.ms())
             self.renderer.draw(frame.rgb, faces, ViewState.from_settings(settings), hud)
-            draw_ui(frame.rgb, layout(width, height, *display, self.state), self.state)
+            text = self.captions(frame) if self.captions is not None else None
+            draw_ui(frame.rgb, layout(width, height, *display, self.state), self.state, text=text)
         self.platform.show(frame)
         if self.on_frame is not None:
             self.on_frame(frame, faces)

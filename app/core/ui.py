@@ -6,9 +6,9 @@ arrive in DISPLAY pixels (the screen, where the frame is letterboxed with FIT_CO
 / `resize_map_pos` (float32 maths, results truncated to int), so a tap maps as it does
 on the device.
 
-Labels drawn by cv2 are short ASCII (cv2 has no CJK glyphs): symbols, numbers and words
-like MESH / PTS / HUD. `labels(locale)` holds en/zh strings for anything drawn with a
-real font (maix `image.draw_string` on the device, app.yaml, docs).
+Button captions follow the system language (`UiState.locale`, en and zh): a platform
+with a CJK font draws them (the device, with maix `image.draw_string`); cv2 alone has no
+CJK glyphs, so each button also carries its English caption as a fallback.
 """
 from __future__ import annotations
 
@@ -51,12 +51,14 @@ class UiState:
     held:           the button under a finger that is still down (drawn highlighted).
     panel_open:     the settings panel is shown.
     exit_requested: the user asked to leave.
+    locale:         "en", "zh", ... (the device's system language).
     """
 
     settings: Settings = Settings()
     held: Action | None = None
     panel_open: bool = False
     exit_requested: bool = False
+    locale: str = "en"  # the system language; picks the button captions
 
 
 # --- events -----------------------------------------------------------------------
@@ -215,17 +217,26 @@ class Button:
 
     action: what a tap fires; None for a label that is drawn like a button but not hit
             (the face limit between - and +).
-    label:  short ASCII drawn by cv2 (icons: "<" back arrow, "=" settings).
+    label:  the caption in the UI's language (icons: "<" back arrow, "=" settings).
     active: a toggle that is on (drawn in the accent colour).
+    ascii:  the English caption, for painters without CJK glyphs (cv2); "" = label.
     """
 
     rect: Rect
     action: Action | None
     label: str
     active: bool = False
+    ascii: str = ""
+
+    @property
+    def ascii_label(self) -> str:
+        return self.ascii or self.label
 
 
-VIEW_LABELS: Mapping[str, str] = {"mesh": "MESH", "points": "PTS", "depth": "DEPTH"}
+def _caption(key: str, locale: str, **fields: str) -> tuple[str, str]:
+    """(caption in `locale`, English caption) of a button label key."""
+    local, english = labels(locale)[key], labels("en")[key]
+    return local.format(**fields), english.format(**fields)
 
 
 def button_unit(image_w: int, image_h: int, display_w: int, display_h: int) -> int:
@@ -247,10 +258,12 @@ def layout(image_w: int, image_h: int, display_w: int, display_h: int,
     st = state.settings
     top, bottom = m, image_h - m - u
     right = image_w - m
+    loc = state.locale
+    view, view_en = _caption(f"btn.{st.view}", loc)
     buttons = [
         Button(Rect(m, top, u, u), Action.EXIT, "<"),
         Button(Rect(right - u, top, u, u), Action.SETTINGS, "=", active=state.panel_open),
-        Button(Rect(m, bottom, 2 * u, u), Action.VIEW, VIEW_LABELS.get(st.view, st.view)),
+        Button(Rect(m, bottom, 2 * u, u), Action.VIEW, view, ascii=view_en),
     ]
     if st.view == View.POINTS.value:
         buttons.append(Button(Rect(m + 2 * u + g, bottom, 2 * u, u), Action.SUBSET,
@@ -262,12 +275,17 @@ def layout(image_w: int, image_h: int, display_w: int, display_h: int,
     ]
     if state.panel_open:
         level = smoothing_level(st.smoothing)
-        rows = [(Action.HUD, "HUD", st.show_hud), (Action.BOX, "BOX", st.show_box),
-                (Action.SMOOTHING, f"SM {level.upper()}", level != "off")]
+        level_local, level_en = labels(loc)[f"btn.level.{level}"], labels("en")[f"btn.level.{level}"]
+        rows = [(Action.HUD, _caption("btn.hud", loc), st.show_hud),
+                (Action.BOX, _caption("btn.box", loc), st.show_box),
+                (Action.SMOOTHING, (labels(loc)["btn.smoothing"].format(level=level_local),
+                                    labels("en")["btn.smoothing"].format(level=level_en)),
+                 level != "off")]
         pw = 3 * u
-        for i, (action, label, on) in enumerate(rows):
+        for i, (action, (label, english), on) in enumerate(rows):
             y = top + (i + 1) * (u + g)
-            buttons.append(Button(Rect(right - pw, y, pw, u), action, label, active=on))
+            buttons.append(Button(Rect(right - pw, y, pw, u), action, label, active=on,
+                                  ascii=english))
     return buttons
 
 
@@ -336,6 +354,10 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "smoothing": "Smoothing", "smoothing.off": "Off", "smoothing.low": "Low",
         "smoothing.high": "High", "on": "On", "off": "Off", "fps": "FPS",
         "near": "near", "far": "far",
+        # Button captions (short: they fit a finger-sized button).
+        "btn.mesh": "MESH", "btn.points": "PTS", "btn.depth": "DEPTH", "btn.hud": "HUD",
+        "btn.box": "BOX", "btn.smoothing": "SM {level}", "btn.level.off": "OFF",
+        "btn.level.low": "LOW", "btn.level.high": "HIGH",
     },
     "zh": {
         "exit": "返回", "view": "显示", "view.mesh": "网格", "view.points": "关键点",
@@ -344,6 +366,9 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "smoothing": "平滑", "smoothing.off": "关", "smoothing.low": "低",
         "smoothing.high": "高", "on": "开", "off": "关", "fps": "帧率",
         "near": "近", "far": "远",
+        "btn.mesh": "网格", "btn.points": "点", "btn.depth": "深度", "btn.hud": "信息",
+        "btn.box": "人脸框", "btn.smoothing": "平滑 {level}", "btn.level.off": "关",
+        "btn.level.low": "低", "btn.level.high": "高",
     },
 }
 

@@ -267,3 +267,31 @@ def test_ui_logic_needs_no_cv2():
     root = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_captions_follow_the_locale_with_an_english_fallback():
+    from app.core.ui import Action, UiState, layout
+    state = UiState(Settings(view="points"), panel_open=True, locale="zh_CN")
+    by_action = {b.action: b for b in layout(640, 480, 640, 480, state)}
+    assert by_action[Action.VIEW].label == "点" and by_action[Action.VIEW].ascii_label == "PTS"
+    assert by_action[Action.BOX].label == "人脸框" and by_action[Action.BOX].ascii_label == "BOX"
+    assert by_action[Action.SMOOTHING].label == "平滑 低"
+    english = {b.action: b for b in layout(640, 480, 640, 480, UiState(Settings()))}
+    assert english[Action.VIEW].label == "MESH" and english[Action.VIEW].ascii_label == "MESH"
+
+
+def test_non_ascii_captions_go_to_the_text_painter_or_fall_back():
+    import numpy as np
+    from app.core.render.ui_paint import draw_ui
+    from app.core.ui import UiState, layout
+    state = UiState(Settings(), panel_open=True, locale="zh")
+    buttons = layout(320, 224, 552, 368, state)
+    seen = []
+    img = np.zeros((224, 320, 3), np.uint8)
+    draw_ui(img, buttons, state, text=lambda s, rect, cap, color: seen.append(s) or True)
+    assert sorted(seen) == sorted(b.label for b in buttons if not b.label.isascii())
+    fallback = np.zeros_like(img)
+    draw_ui(fallback, buttons, state)  # no painter: English captions, still drawn
+    declined = np.zeros_like(img)
+    draw_ui(declined, buttons, state, text=lambda *a: False)
+    assert (fallback == declined).all() and fallback.any()

@@ -10,7 +10,7 @@ from typing import Callable, Mapping, Sequence
 import cv2
 import numpy as np
 
-from ..ui import Action, Button, UiState
+from ..ui import Action, Button, Rect, UiState
 from . import painters
 from .styles import DEFAULT_STYLES, TextStyle, UiStyle
 
@@ -70,9 +70,17 @@ _ICONS: Mapping[Action, Callable[[np.ndarray, Button, tuple, int], None]] = {
 }
 
 
+# Draws a caption centred in a rect, cap height in pixels; False if it cannot (no font).
+TextPainter = Callable[[str, "Rect", float, tuple[int, int, int]], bool]
+
+
 def draw_ui(rgb: np.ndarray, buttons: Sequence[Button], state: UiState,
-            style: UiStyle = DEFAULT_STYLES.ui) -> None:
-    """Paint `buttons` (image px, from ui.layout) on `rgb` (H, W, 3) uint8 in place."""
+            style: UiStyle = DEFAULT_STYLES.ui, text: TextPainter | None = None) -> None:
+    """Paint `buttons` (image px, from ui.layout) on `rgb` (H, W, 3) uint8 in place.
+
+    `text` draws captions that are not ASCII (the device's CJK font); without it, or
+    if it declines, the button's English caption is drawn with cv2.
+    """
     text_style = TextStyle(color_rgb=style.text_rgb, outline_rgb=style.fill_rgb)
     for b in buttons:  # < 10 buttons
         held = b.action is not None and b.action == state.held
@@ -85,6 +93,9 @@ def draw_ui(rgb: np.ndarray, buttons: Sequence[Button], state: UiState,
         if icon is not None:
             icon(rgb, b, style.text_rgb, max(2, round(r.h / 14)))
             continue
-        cap = painters.fit_cap(b.label, cap, r.w * 0.84)
-        painters.text(rgb, b.label, (r.x + r.w // 2, r.y + (r.h + round(cap)) // 2),
+        if not b.label.isascii() and text is not None and text(b.label, r, cap, style.text_rgb):
+            continue
+        label = b.label if b.label.isascii() else b.ascii_label
+        cap = painters.fit_cap(label, cap, r.w * 0.84)
+        painters.text(rgb, label, (r.x + r.w // 2, r.y + (r.h + round(cap)) // 2),
                       text_style, cap, center=True)
