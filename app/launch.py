@@ -87,34 +87,42 @@ def _maix_captions():
 
 
 def _run_device(args: argparse.Namespace, defaults: Settings) -> int:
-    from .device import build, run_guarded
+    """The MaixCAM: maix.nn models, camera, display, touch and app config."""
+    from .device import build
     from .device.settings_store import MaixSettingsStore
 
-    def body(disp) -> int:
-        clock = StageClock()
-        _, settings = _settings(defaults, MaixSettingsStore(), args)
-        platform, detector, landmarker, store = build(settings, clock, disp)
-        locale, captions = _maix_captions()
-        try:
-            return _loop(platform, detector, landmarker, store, clock, settings,
-                         locale=locale, captions=captions)
-        finally:
-            platform.close()
+    store = MaixSettingsStore()
 
-    return run_guarded(body)
+    def assemble(settings: Settings, clock: StageClock, disp):
+        platform, detector, landmarker, _ = build(settings, clock, disp)
+        return platform, detector, landmarker
+
+    return _run_on_maix(args, defaults, store, assemble)
 
 
 def _run_maix_pc(args: argparse.Namespace, defaults: Settings) -> int:
     """maix camera/display/touch (MaixPy on a PC) with the PC's LiteRT models."""
-    from .device import build_maix_pc, run_guarded
+    from .device import build_maix_pc
+
+    source = args.source or (None if _camera_present() else str(DEMO_SOURCE))
+
+    def assemble(settings: Settings, clock: StageClock, disp):
+        platform, detector, landmarker, _ = build_maix_pc(
+            settings, clock, source, APP_DIR, loop=args.source is None, disp=disp)
+        return platform, detector, landmarker
+
+    return _run_on_maix(args, defaults, _pc_store(args), assemble)
+
+
+def _run_on_maix(args: argparse.Namespace, defaults: Settings, store: SettingsStore,
+                 assemble) -> int:
+    """Build inside maix's guard (errors shown on screen, as official apps do) and loop."""
+    from .device import run_guarded
 
     def body(disp) -> int:
         clock = StageClock()
-        source = args.source or (None if _camera_present() else str(DEMO_SOURCE))
-        store = _pc_store(args)
         _, settings = _settings(defaults, store, args)
-        platform, detector, landmarker, _ = build_maix_pc(settings, clock, source, APP_DIR,
-                                                          loop=args.source is None, disp=disp)
+        platform, detector, landmarker = assemble(settings, clock, disp)
         locale, captions = _maix_captions()
         try:
             return _loop(platform, detector, landmarker, store, clock, settings,
