@@ -52,8 +52,16 @@ case "$cmd" in
     exec "$VENV/bin/maixtool" deploy --pkg "$(ls -t dist/*_v*.zip | head -n 1)"
     ;;
   test)
+    # Everything, as CI runs it: types (mypy against MaixPy's stubs), the device tests in
+    # a real-MaixPy root (needs root to build/enter it), then the main suite.
     setup
     "$PY" tools/fetch_assets.py
+    tools/typecheck.sh
+    if [ "$(id -u)" = 0 ]; then
+      tools/maixpy_root.sh run python3 -m pytest -q tests/device
+    else
+      echo "build.sh: tests/device need root (tools/maixpy_root.sh); run them as root" >&2
+    fi
     exec "$PY" -m pytest "$@"
     ;;
   *)

@@ -76,9 +76,9 @@ class FaceApp:
         events = self.touch.update(self.platform.touch(), buttons, (width, height), display)
         if self.keys is not None:
             key = self.keys()
-            event = key_event(key) if key is not None else None
-            if event is not None:
-                events.append(event)
+            pressed = key_event(key) if key is not None else None
+            if pressed is not None:
+                events.append(pressed)
         for event in events:
             self._apply(reduce(self.state, event), fired=isinstance(event, Fire))
         settings = self.state.settings

@@ -106,7 +106,7 @@ def weighted_nms(boxes: np.ndarray, scores: np.ndarray, keypoints: np.ndarray,
     order = np.argsort(-scores, kind="stable")
     boxes, scores, keypoints = boxes[order], scores[order], keypoints[order]
     out_boxes, out_scores, out_kps = [], [], []
-    remaining = np.arange(len(scores))
+    remaining: np.ndarray = np.arange(len(scores))
     overlaps = iou(boxes, boxes)
     while remaining.size:
         best = remaining[0]

@@ -116,16 +116,23 @@ _CORNERS = np.array([[-1, -1], [-1, 1], [1, 1]], dtype=np.float32)
 def crop_transform(request: CropRequest) -> CropTransform:
     """The affine `crop_image` builds for `request`, step by step as MaixCDK does it."""
     width, height = request.size
+    cx: float
+    cy: float
+    side: float
     if request.integer:
-        (x, y, w, h), (x0, y0, x1, y1) = request.device_args()
-        cx: float = int(x + w * 0.5)  # C++: int cx = x + w * 0.5
-        cy: float = int(y + h * 0.5)
-        side: float = int(max(w, h) * request.scale)  # C++: int new_size = max(w, h); *= scale
+        (ix, iy, iw, ih), (ex0, ey0, ex1, ey1) = request.device_args()
+        cx = int(ix + iw * 0.5)  # C++: int cx = x + w * 0.5
+        cy = int(iy + ih * 0.5)
+        # C++: int new_size = max(w, h); new_size *= scale -- a float32 product, truncated
+        # (in float64, 340 * 1.3 gives 442 where the device gets 441).
+        side = int(np.float32(max(iw, ih)) * np.float32(request.scale))
+        # C++ keeps theta in a float.
+        theta = float(np.float32(math.atan2(ey1 - ey0, ex1 - ex0)))
     else:
         x, y, w, h = request.box
         x0, y0, x1, y1 = request.eyes
         cx, cy, side = x + w * 0.5, y + h * 0.5, max(w, h) * request.scale
-    theta = math.atan2(y1 - y0, x1 - x0)
+        theta = math.atan2(y1 - y0, x1 - x0)
     cos_t, sin_t = np.float32(math.cos(theta)), np.float32(math.sin(theta))
     rotation = np.array([[cos_t, sin_t], [-sin_t, cos_t]], dtype=np.float32)
     half = np.float32(side * 0.5)

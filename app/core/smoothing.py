@@ -68,7 +68,7 @@ class OneEuroFilter:
         assert self._velocity is not None
         self._velocity = self._velocity + _alpha(p.d_cutoff, dt) * (velocity - self._velocity)
         cutoff = p.min_cutoff + p.beta * np.linalg.norm(self._velocity, axis=1)
-        a = _alpha(cutoff, dt).astype(np.float32)[:, None]
+        a = np.asarray(_alpha(cutoff, dt), dtype=np.float32)[:, None]
         self._value = self._value + a * (value - self._value)
         self._t = t
         return self._value.copy()

@@ -16,7 +16,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence, TypeVar
 
 import numpy as np
 
@@ -86,7 +86,10 @@ def smoothing_level(value: float) -> str:
     return min(SMOOTHING_LEVELS, key=lambda name: abs(SMOOTHING_LEVELS[name] - value))
 
 
-def _next(seq: Sequence, current) -> object:
+T = TypeVar("T")
+
+
+def _next(seq: Sequence[T], current: T) -> T:
     return seq[(seq.index(current) + 1) % len(seq)] if current in seq else seq[0]
 
 

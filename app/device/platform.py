@@ -183,7 +183,7 @@ def error_image(width: int, height: int, title: str, message: str,
     """A black `width` x `height` image with `title` and `message` written on it."""
     img = image.Image(width, height, image.Format.FMT_RGB888, bg=image.COLOR_BLACK)
     margin = max(4, width // 80)
-    scale = 1.5 if width >= 480 else 1.0
+    scale = 1.5 if width >= 480 and not tail else 1.0  # tracebacks: more lines
     char = image.string_size("M", scale=scale)
     line_h = char.height() + 4
     img.draw_string(margin, margin, title, image.Color.from_rgb(*TITLE_COLOR), scale=scale * 1.2,

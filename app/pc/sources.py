@@ -20,7 +20,8 @@ def to_rgb(image: np.ndarray) -> np.ndarray:
     if image.dtype == np.uint16:
         image = (image >> 8).astype(np.uint8)
     elif image.dtype != np.uint8:
-        image = cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+        lo, hi = float(image.min()), float(image.max())  # float images: stretch to 0..255
+        image = ((image - lo) * (255.0 / max(hi - lo, 1e-12))).astype(np.uint8)
     if image.ndim == 2:
         return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
     if image.shape[2] == 4:

@@ -15,9 +15,9 @@ def reference_affine(request: CropRequest) -> np.ndarray:
     """crop_image's steps written with OpenCV, as MaixCDK does them (float32 corners)."""
     x, y, w, h = request.box
     cx, cy = int(x + w * 0.5), int(y + h * 0.5)
-    side = int(max(w, h) * request.scale)
+    side = int(np.float32(max(w, h)) * np.float32(request.scale))  # C++ float maths
     x0, y0, x1, y1 = request.eyes
-    theta = math.atan2(y1 - y0, x1 - x0)
+    theta = float(np.float32(math.atan2(y1 - y0, x1 - x0)))
     rot = np.array([[math.cos(theta), math.sin(theta)], [-math.sin(theta), math.cos(theta)]],
                    np.float32)
     corners = (np.array([[-1, -1], [-1, 1], [1, 1]], np.float32) @ rot) * np.float32(side * 0.5)
@@ -32,6 +32,7 @@ CASES = [
     ((0, 0, 50, 40), (10, 10, 40, 10), 1.5, (192, 192)),
     ((-30, -20, 90, 90), (0, 10, 30, -10), 1.2, (256, 256)),  # beyond the top-left border
     ((500, 300, 200, 180), (520, 380, 600, 300), 2.0, (64, 64)),  # 45 degrees, off the edge
+    ((100, 100, 340, 300), (150, 200, 300, 210), 1.3, (256, 256)),  # 340 * 1.3: 441 in float32
     ((10, 10, 33, 17), (20, 30, 20, 10), 1.2, (256, 256)),  # eyes vertical: -90 degrees
 ]
 
@@ -68,6 +69,9 @@ def test_crop_is_centred_on_the_box_and_scaled():
     np.testing.assert_allclose(centre, [96, 96], atol=0.01)
     assert t.side == int(120 * 1.5)
     assert t.pixels_per_crop_pixel == pytest.approx(180 / 192, rel=1e-6)
+    # The device multiplies in float32: 340 * 1.3 = 441.99997 -> 441 (float64 says 442).
+    wide = crop_transform(CropRequest((0, 0, 340, 300), (0, 0, 1, 0), 1.3, (256, 256)))
+    assert wide.side == 441
 
 
 @pytest.mark.parametrize("eye0, eye1", [

@@ -99,8 +99,10 @@ def dots(img: np.ndarray, pts: np.ndarray, spec: DrawSpec | None,
     if len(p) == 0:
         return
     segs = np.repeat(p[:, None, :], 2, axis=1)  # (N, 2, 2)
-    cv2.polylines(img, segs, False, spec.color_rgb, max(1, 2 * spec.radius), line_type(spec),
-                  SHIFT)
+    # An (N, 2, 2) array is N polylines to cv2 (no list of N arrays to build); its stubs
+    # only know sequences.
+    cv2.polylines(img, segs, False, spec.color_rgb, max(1, 2 * spec.radius),  # type: ignore[call-overload]
+                  line_type(spec), SHIFT)
 
 
 def _front_facing(xy: np.ndarray, tris: np.ndarray) -> np.ndarray:
@@ -134,7 +136,8 @@ def depth_fill(img: np.ndarray, xy: np.ndarray, pts: np.ndarray, depth01: np.nda
     polys = (pts - np.array([x0 * ONE, y0 * ONE], np.int32))[tris[order]]  # (T, 3, 2)
     for lv, group in enumerate(np.split(polys, np.cumsum(counts)[:-1])):  # <= levels calls
         if len(group):
-            cv2.fillPoly(canvas, group, colors[lv].tolist(), cv2.LINE_8, SHIFT)
+            # (T, 3, 2) array = T triangles to cv2; the stubs only know sequences.
+            cv2.fillPoly(canvas, group, colors[lv].tolist(), cv2.LINE_8, SHIFT)  # type: ignore[call-overload]
     if canvas is not roi:
         cv2.addWeighted(canvas, style.alpha, roi, 1.0 - style.alpha, 0.0, dst=roi)
 

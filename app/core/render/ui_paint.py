@@ -61,7 +61,7 @@ def _icon_menu(img: np.ndarray, b: Button, color, thick: int) -> None:
     left = np.stack([np.full(3, cx - s), ys], 1)
     right = np.stack([np.full(3, cx + s), ys], 1)
     segs = painters.to_fixed(np.stack([left, right], 1).reshape(-1, 2)).reshape(3, 2, 2)
-    cv2.polylines(img, segs, False, color, thick, cv2.LINE_AA, painters.SHIFT)
+    cv2.polylines(img, segs, False, color, thick, cv2.LINE_AA, painters.SHIFT)  # type: ignore[call-overload]
 
 
 _ICONS: Mapping[Action, Callable[[np.ndarray, Button, tuple, int], None]] = {
