@@ -20,8 +20,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="main.py",
         description="Find faces and track MediaPipe's 478 face landmarks per face "
                     "(MaixCAM app; on a PC: webcam, video or image).",
-        epilog="Settings defaults live in app.yaml (settings:); changes made in the UI are "
-               "saved in data/config.ini. Exit codes: 0 ok, 2 bad input (source, model, "
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="window keys: v view, s points subset, + / - face limit, h info (HUD), "
+               "b box,\n  m smoothing, o settings panel, q or Esc quit; the mouse works the "
+               "buttons.\n"
+               "Settings defaults live in app.yaml (settings:); changes made in the UI are\n"
+               "saved in data/config.ini. Exit codes: 0 ok, 2 bad input (source, model,\n"
                "output), 130 interrupted.")
     parser.add_argument("--source", metavar="PATH",
                         help="image file, video file or camera index (default: camera 0 if "
