@@ -110,15 +110,18 @@ def require_face_landmarks() -> None:
 
 
 def crop_points_to_float(points: list[int]) -> np.ndarray:
-    """FaceLandmarks.detect(..., landmarks_rel=True) crop points -> (N, 2) float32.
+    """FaceLandmarks.detect(..., landmarks_rel=True) crop points -> (N, 2) float32, in
+    the core's pixel convention (a pixel's centre at i, as OpenCV and CropTransform).
 
-    MaixCDK stores each model coordinate into an `int` (truncation toward zero), so a
-    value v is reported as n for v in [n, n+1) when n > 0, (n-1, n] when n < 0 and
-    (-1, 1) when n == 0. Adding half a pixel away from zero takes the middle of each
-    interval: unbiased, instead of a constant -0.5 crop px (up to ~0.5 image px) shift.
+    The model answers in continuous coordinates (a pixel's centre at i + 0.5, as the PC
+    backend's PIXEL_CENTRE notes), so the wanted value is v - 0.5. MaixCDK stores v into
+    an `int` (truncation toward zero): n for v in [n, n+1) when n > 0, where v - 0.5 is
+    centred on n already; (n-1, n] when n < 0, centred on n - 1; (-1, 1) when n == 0,
+    centred on -0.5. Taking each bin's centre keeps device and PC landmarks unbiased
+    against each other.
     """
-    xy = np.asarray(points, dtype=np.float32).reshape(-1, 2)
-    return xy + np.float32(0.5) * np.sign(xy)
+    n = np.asarray(points, dtype=np.float32).reshape(-1, 2)
+    return np.where(n > 0, n, np.where(n < 0, n - 1, np.float32(-0.5))).astype(np.float32)
 
 
 class MaixLandmarker:

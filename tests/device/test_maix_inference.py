@@ -107,11 +107,12 @@ def test_landmarks_come_back_in_image_pixels_unbiased(angle):
     assert model.crop_args[1:] == (x, y, w, h, list(eyes), 256, 256, request.scale)
     assert model.detect_args == (0.0, False, True)  # conf 0, crop pixels only
     transform = crop_transform(request)
-    truth = transform.crop_to_image(xyz[:, :2])
+    # The model's continuous coordinates, in the core's convention (centres at integers).
+    truth = transform.crop_to_image(xyz[:, :2] - 0.5)
     per_px = transform.pixels_per_crop_pixel
     err = (face.xy - truth) / per_px  # in crop pixels
     assert np.abs(err).max() <= 1.0 + 1e-3  # quantisation: 1 px bins (2 px around 0)
-    assert np.abs(err.mean(axis=0)).max() < 0.08  # unbiased (plain truncation: -0.5)
+    assert np.abs(err.mean(axis=0)).max() < 0.08  # unbiased
     np.testing.assert_array_equal(face.depth, [c_roundf(-v) for v in xyz[:, 2]])
     assert face.valid and face.score == pytest.approx(0.9)
     assert face.points_z == [c_roundf(-v) for v in xyz[:, 2]]
@@ -140,7 +141,7 @@ def test_float_requests_are_cut_and_mapped_with_the_device_ints():
 
 def test_crop_points_to_float_takes_the_middle_of_each_truncation_bin():
     got = crop_points_to_float([0, 0, 5, -3, -1, 255])
-    np.testing.assert_array_equal(got, [[0, 0], [5.5, -3.5], [-1.5, 255.5]])
+    np.testing.assert_array_equal(got, [[-0.5, -0.5], [5, -4], [-2, 255]])
 
 
 def test_detector_maps_maix_objects_to_detections():
