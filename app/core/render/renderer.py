@@ -29,9 +29,9 @@ _SUBSET_INDEX: Mapping[int, np.ndarray | None] = {
     n: None if n == topo.NUM_LANDMARKS else np.asarray(idx, np.intp)
     for n, idx in topo.SUBSETS.items()
 }
-# HUD names for the pipeline's stages; others are shown cut to 4 letters.
-# Short HUD names. "landmarks" is the whole landmark stage (crop + mesh + iris on a PC)
-# and "total" the whole tracker step, so the parts and their sums both show.
+# HUD names for the pipeline's stages (others are shown cut to 4 letters). "landmarks" is
+# the whole landmark stage (crop + mesh + iris on a PC) and "total" the whole tracker
+# step, so the parts and their sums both show.
 _STAGE_NAMES = {"detect": "det", "crop": "crop", "landmark": "mesh", "iris": "iris",
                 "landmarks": "lmk", "smooth": "smo", "total": "all", "render": "draw"}
 
