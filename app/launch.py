@@ -161,6 +161,9 @@ def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
                 args.output.parent.mkdir(exist_ok=True)
             print("no display: running headless, writing "
                   f"{', '.join(str(p) for p in (args.output, args.json) if p)}", file=sys.stderr)
+    if demo and spec == str(DEMO_SOURCE) and not DEMO_SOURCE.exists():
+        return fail(f"no camera, and the demo video {DEMO_SOURCE.relative_to(APP_DIR)} is not "
+                    "fetched yet: run ./build.sh setup, or pass --source")
     try:
         source = Source.open(spec)
     except SourceError as err:
