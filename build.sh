@@ -12,18 +12,7 @@ VENV=.venv
 PY="$VENV/bin/python"
 
 setup() {
-  if [ ! -x "$PY" ]; then
-    local base
-    base=$(command -v python3.11 || command -v python3)
-    "$base" -m venv "$VENV"
-  fi
-  local stamp="$VENV/.requirements.sha256"
-  local want
-  want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
-  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    "$PY" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-    echo "$want" > "$stamp"
-  fi
+  tools/venv.sh "$VENV" requirements-dev.txt requirements.txt
 }
 
 cmd=${1:-package}

@@ -71,6 +71,14 @@ class BlazeFaceDecoder:
     def __init__(self, config: BlazeFaceConfig) -> None:
         self.config = config
         self.anchors = make_anchors(config)
+        self._threshold: tuple[float, float] | None = None  # (score threshold, its logit)
+
+    def _logit_threshold(self, score_threshold: float) -> float:
+        """The logit of max(score_threshold, the model's floor), computed once per value."""
+        if self._threshold is None or self._threshold[0] != score_threshold:
+            self._threshold = (score_threshold,
+                               logit(max(score_threshold, self.config.min_score)))
+        return self._threshold[1]
 
     def decode(self, regressors: np.ndarray, logits: np.ndarray,
                score_threshold: float) -> RawDetections:
@@ -80,8 +88,7 @@ class BlazeFaceDecoder:
         """
         regressors = regressors.reshape(len(self.anchors), -1)
         logits = logits.reshape(-1)
-        threshold = max(score_threshold, self.config.min_score)
-        keep = np.flatnonzero(logits > logit(threshold))  # sigmoid only for survivors
+        keep = np.flatnonzero(logits > self._logit_threshold(score_threshold))  # sigmoid: survivors
         reg = regressors[keep] / np.float32(self.config.input_size)
         anchors = self.anchors[keep]
         centre = reg[:, 0:2] + anchors
@@ -106,19 +113,21 @@ def weighted_nms(boxes: np.ndarray, scores: np.ndarray, keypoints: np.ndarray,
     order = np.argsort(-scores, kind="stable")
     boxes, scores, keypoints = boxes[order], scores[order], keypoints[order]
     out_boxes, out_scores, out_kps = [], [], []
+    # Indices into the best-first arrays: ascending index is descending score, so the
+    # remaining ones stay in score order as groups are taken out.
     remaining: np.ndarray = np.arange(len(scores))
     overlaps = iou(boxes, boxes)
     while remaining.size:
         best = remaining[0]
-        group = remaining[overlaps[best, remaining] > iou_threshold]
-        group = np.union1d(group, [best])
+        in_group = overlaps[best, remaining] > iou_threshold
+        in_group[0] = True  # the best one, even if its box has no area
+        group = remaining[in_group]
         weights = scores[group][:, None]
         total = float(weights.sum())
         out_boxes.append((boxes[group] * weights).sum(axis=0) / total)
         out_kps.append((keypoints[group] * weights[:, :, None]).sum(axis=0) / total)
         out_scores.append(scores[best])
-        remaining = np.setdiff1d(remaining, group, assume_unique=True)
-        remaining = remaining[np.argsort(-scores[remaining], kind="stable")]
+        remaining = remaining[~in_group]
     if not out_scores:
         k = keypoints.shape[1] if keypoints.ndim == 3 else 0
         return (np.zeros((0, 4), np.float32), np.zeros(0, np.float32),

@@ -39,10 +39,9 @@ class CropRequest:
     def around(cls, box: np.ndarray, eye0: np.ndarray, eye1: np.ndarray, scale: float,
                size: tuple[int, int], mirror: bool = False, integer: bool = True) -> "CropRequest":
         """Build from float geometry; an eye that is NaN (not found) gives an unrotated crop."""
-        x, y, w, h = (float(v) for v in np.asarray(box, dtype=np.float64))
-        if np.all(np.isfinite(eye0)) and np.all(np.isfinite(eye1)):
-            eyes = (float(eye0[0]), float(eye0[1]), float(eye1[0]), float(eye1[1]))
-        else:
+        x, y, w, h = (float(v) for v in np.asarray(box).reshape(4))
+        eyes = (float(eye0[0]), float(eye0[1]), float(eye1[0]), float(eye1[1]))
+        if not all(math.isfinite(v) for v in eyes):
             eyes = (0.0, 0.0, 1.0, 0.0)  # a horizontal vector: theta = 0
         request = cls((x, y, max(w, 1.0), max(h, 1.0)), eyes, float(scale), size, mirror, integer)
         ex0, ey0, ex1, ey1 = request.device_args()[1] if integer else eyes
@@ -85,32 +84,61 @@ class CropTransform:
         return apply_affine(self.to_crop, xy)
 
 
+# The per-frame maths below is written out element by element on purpose: numpy's `@`
+# and `linalg` go through BLAS/LAPACK, whose own thread pool wakes up and fights the
+# inference runtime's threads for the cores (on a 2-core PC that cost ~0.7 ms a frame).
+
+
 def apply_affine(matrix: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    """Apply a (2, 3) affine to (N, 2) points; float32 out."""
+    """Apply a (2, 3) affine to (N, 2) points (float64 maths); float32 out."""
     pts = np.asarray(xy, dtype=np.float64)
-    return (pts @ matrix[:, :2].T + matrix[:, 2]).astype(np.float32)
+    x, y = pts[..., 0], pts[..., 1]
+    (a, b, c), (d, e, f) = np.asarray(matrix, np.float64).tolist()
+    out = np.empty(pts.shape, np.float32)
+    out[..., 0] = x * a + y * b + c
+    out[..., 1] = x * d + y * e + f
+    return out
+
+
+def compose_affine(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    """(2, 3) affine applying `inner`, then `outer` (both (2, 3)), in float64."""
+    (a, b, c), (d, e, f) = np.asarray(outer, np.float64).tolist()
+    (p, q, r), (s, t, u) = np.asarray(inner, np.float64).tolist()
+    return np.array([[a * p + b * s, a * q + b * t, a * r + b * u + c],
+                     [d * p + e * s, d * q + e * t, d * r + e * u + f]], np.float64)
 
 
 def _affine_from_3_points(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """(2, 3) affine taking the 3 `src` points to `dst` (cv2.getAffineTransform's maths)."""
-    a = np.zeros((6, 6), np.float64)
-    b = np.zeros(6, np.float64)
-    for i in range(3):
-        a[2 * i, 0:2], a[2 * i, 2] = src[i], 1.0
-        a[2 * i + 1, 3:5], a[2 * i + 1, 5] = src[i], 1.0
-        b[2 * i], b[2 * i + 1] = dst[i]
-    return np.linalg.solve(a, b).reshape(2, 3)
+    """(2, 3) affine taking the 3 `src` points to `dst` (what cv2.getAffineTransform
+    solves, in closed form: equal to its 6x6 LU solve up to float64 rounding)."""
+    (x0, y0), (x1, y1), (x2, y2) = np.asarray(src, np.float64).tolist()
+    (u0, v0), (u1, v1), (u2, v2) = np.asarray(dst, np.float64).tolist()
+    # Linear part L maps the edge vectors p1 - p0, p2 - p0 to q1 - q0, q2 - q0.
+    ax, ay, bx, by = x1 - x0, y1 - y0, x2 - x0, y2 - y0
+    det = ax * by - bx * ay
+    if det == 0.0:
+        raise np.linalg.LinAlgError("the three source points are collinear")
+    eu, ev, fu, fv = u1 - u0, v1 - v0, u2 - u0, v2 - v0
+    l00, l01 = (eu * by - fu * ay) / det, (fu * ax - eu * bx) / det
+    l10, l11 = (ev * by - fv * ay) / det, (fv * ax - ev * bx) / det
+    return np.array([[l00, l01, u0 - l00 * x0 - l01 * y0],
+                     [l10, l11, v0 - l10 * x0 - l11 * y0]], np.float64)
 
 
 def invert_affine(matrix: np.ndarray) -> np.ndarray:
-    """Inverse of a (2, 3) affine (cv2.invertAffineTransform's maths)."""
-    linear = np.linalg.inv(matrix[:, :2])
-    return np.hstack([linear, -linear @ matrix[:, 2:3]])
+    """Inverse of a (2, 3) affine (cv2.invertAffineTransform's maths, term by term)."""
+    (m0, m1, m2), (m3, m4, m5) = np.asarray(matrix, np.float64).tolist()
+    det = m0 * m4 - m1 * m3
+    det = 1.0 / det if det != 0.0 else 0.0
+    a11, a22, a12, a21 = m4 * det, m0 * det, -m1 * det, -m3 * det
+    return np.array([[a11, a12, -a11 * m2 - a12 * m5],
+                     [a21, a22, -a21 * m2 - a22 * m5]], np.float64)
 
 
 # Corners of the unit square in crop_image's order: top-left, bottom-left, bottom-right
 # (the fourth, top-right, is not used by getAffineTransform).
 _CORNERS = np.array([[-1, -1], [-1, 1], [1, 1]], dtype=np.float32)
+_CORNERS_X, _CORNERS_Y = _CORNERS[:, 0:1], _CORNERS[:, 1:2]
 
 
 def crop_transform(request: CropRequest) -> CropTransform:
@@ -136,7 +164,10 @@ def crop_transform(request: CropRequest) -> CropTransform:
     cos_t, sin_t = np.float32(math.cos(theta)), np.float32(math.sin(theta))
     rotation = np.array([[cos_t, sin_t], [-sin_t, cos_t]], dtype=np.float32)
     half = np.float32(side * 0.5)
-    corners = (_CORNERS @ rotation) * half + np.array([cx, cy], dtype=np.float32)
+    # _CORNERS @ rotation without BLAS; the corners are +-1, so the float32 products are
+    # exact and each sum rounds once, as in the matrix product.
+    corners = ((_CORNERS_X * rotation[0] + _CORNERS_Y * rotation[1]) * half
+               + np.array([cx, cy], dtype=np.float32))
     if request.mirror:
         # Mirrored pixel index u' = W - 1 - u (a flip of the pixel array).
         dst = np.array([[width - 1, 0], [width - 1, height], [-1, height]], dtype=np.float32)
@@ -148,8 +179,11 @@ def crop_transform(request: CropRequest) -> CropTransform:
 
 def box_of_points(xy: np.ndarray) -> np.ndarray:
     """Axis-aligned `x, y, w, h` (float32) around (N, 2) points."""
-    lo = xy.min(axis=0)
-    hi = xy.max(axis=0)
+    # Reduced as two contiguous rows: numpy's min/max down the columns of an (N, 2)
+    # array is ~7x slower, and tracking asks for this box several times a frame.
+    rows = np.asarray(xy).T.copy()
+    lo = rows.min(axis=1)
+    hi = rows.max(axis=1)
     return np.array([lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]], dtype=np.float32)
 
 

@@ -7,6 +7,8 @@ faces); the detections are merged by weighted NMS.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -26,6 +28,41 @@ VARIANTS = {"both": ("short_range", "full_range"), "full_range": ("full_range",)
             "short_range": ("short_range",)}
 
 
+@dataclass(frozen=True, eq=False)
+class _Letterbox:
+    """Where a region lands in the square model input, and the map back to the frame.
+
+    The region is resized to `w` x `h` at offset `ox, oy` (the rest stays black);
+    frame = origin + normalised model coordinate * scale.
+    """
+
+    w: int
+    h: int
+    ox: int
+    oy: int
+    interpolation: int
+    origin: np.ndarray  # (2,) float32
+    scale: np.ndarray  # (2,) float32
+
+
+@lru_cache(maxsize=64)
+def _letterbox(size: int, region: Region) -> _Letterbox:
+    """The letterbox of `region` in a `size` square (cached: a video's regions repeat)."""
+    fit = size / region.side
+    w = max(1, round(region.w * fit))
+    h = max(1, round(region.h * fit))
+    interpolation = cv2.INTER_AREA if fit < 1 else cv2.INTER_LINEAR
+    ox, oy = (size - w) // 2, (size - h) // 2
+    # Exact inverse of the integer resize and offset (frame pixels per model pixel).
+    per_px = np.array([region.w / w, region.h / h], np.float32)
+    scale = per_px * np.float32(size)
+    origin = np.array([region.x, region.y], np.float32) - np.array([ox, oy], np.float32) * per_px
+    return _Letterbox(w, h, ox, oy, interpolation, origin, scale)
+
+
+_TWO_OVER_255 = np.float32(2 / 255)
+
+
 class _BlazeFaceModel:
     """One BlazeFace model: letterbox a region, run, decode to frame pixels."""
 
@@ -33,35 +70,40 @@ class _BlazeFaceModel:
         self.model = Model(path, threads)
         self.decoder = BlazeFaceDecoder(config)
         self.size = config.input_size
+        # Outputs by their last axis, resolved once: regressors (1, N, 16), logits (1, N, 1).
+        self._regressors, self._logits = sorted(
+            self.model.output_names, key=lambda name: self.model.output_shape(name)[-1],
+            reverse=True)
         self._square = np.zeros((self.size, self.size, 3), np.uint8)
+        self._placed: tuple[int, int, int, int] | None = None  # layout _square's border fits
 
-    def _input(self, frame: np.ndarray, region: Region) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Letterbox `region` of the RGB frame into the square model input, in [-1, 1].
-
-        Returns the (1, S, S, 3) input and the map back: frame = origin + norm * scale.
-        """
-        fit = self.size / region.side
-        w = max(1, round(region.w * fit))
-        h = max(1, round(region.h * fit))
+    def _input(self, frame: np.ndarray, region: Region) -> _Letterbox:
+        """Letterbox `region` of the RGB frame into the model input, in [-1, 1]."""
+        box = _letterbox(self.size, region)
+        layout = (box.w, box.h, box.ox, box.oy)
+        if layout != self._placed:  # another layout: clear the old picture's border
+            self._square[:] = 0
+            self._placed = layout
         patch = frame[region.y:region.y + region.h, region.x:region.x + region.w]
-        interp = cv2.INTER_AREA if fit < 1 else cv2.INTER_LINEAR
-        self._square[:] = 0
-        ox, oy = (self.size - w) // 2, (self.size - h) // 2
-        self._square[oy:oy + h, ox:ox + w] = cv2.resize(patch, (w, h), interpolation=interp)
-        # Exact inverse of the integer resize and offset above (frame pixels per model pixel).
-        per_px = np.array([region.w / w, region.h / h], np.float32)
-        scale = per_px * np.float32(self.size)
-        origin = np.array([region.x, region.y], np.float32) - np.array([ox, oy], np.float32) * per_px
-        return (self._square.astype(np.float32) * np.float32(2 / 255) - 1)[None], origin, scale
+        place = self._square[box.oy:box.oy + box.h, box.ox:box.ox + box.w]
+        resized = cv2.resize(patch, (box.w, box.h), dst=place, interpolation=box.interpolation)
+        if resized.ctypes.data != place.ctypes.data:  # this cv2 build did not resize in place
+            place[...] = resized
+        tensor = self.model.input()  # written in place: no float32 temporaries, no copy
+        np.multiply(self._square, _TWO_OVER_255, out=tensor[0], dtype=np.float32)
+        np.subtract(tensor, np.float32(1), out=tensor)
+        return box
 
     def run(self, frame: np.ndarray, region: Region, threshold: float):
         """(boxes (N, 4), scores (N,), keypoints (N, 6, 2)) in frame pixels."""
-        tensor, origin, scale = self._input(frame, region)
-        outputs = self.model.run(tensor).values()
-        regressors, logits = sorted(outputs, key=lambda a: a.shape[-1], reverse=True)
-        raw = self.decoder.decode(regressors[0], logits[0], threshold)
-        boxes = np.concatenate([origin + raw.boxes[:, :2] * scale, raw.boxes[:, 2:] * scale], 1)
-        kps = origin + raw.keypoints * scale
+        box = self._input(frame, region)
+        self.model.invoke()
+        # Views of the output buffers: decode copies out only the candidates it keeps.
+        raw = self.decoder.decode(self.model.output(self._regressors)[0],
+                                  self.model.output(self._logits)[0], threshold)
+        boxes = np.concatenate([box.origin + raw.boxes[:, :2] * box.scale,
+                                raw.boxes[:, 2:] * box.scale], 1)
+        kps = box.origin + raw.keypoints * box.scale
         keep = ~region.cut_by_inner_edge(boxes)
         return boxes[keep], raw.scores[keep], kps[keep]
 

@@ -9,13 +9,15 @@ contour (MediaPipe's `assign_average` z refinement).
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from ..core import topology
-from ..core.geometry import CropRequest, CropTransform, box_of_points, crop_transform
+from ..core.geometry import (CropRequest, CropTransform, box_of_points, compose_affine,
+                             crop_transform)
 from ..core.pipeline import LandmarkOutput
 from ..core.timing import StageClock
 from .litert import Model
@@ -28,6 +30,7 @@ EYE_CROP_SCALE = 2.3  # iris_landmark_landmarks_to_roi.pbtxt
 # device needs no such shift: maix truncates the model output to int, which on average
 # subtracts the same half pixel.
 PIXEL_CENTRE = np.float32(0.5)
+
 
 def _indices(table: tuple[int, ...]) -> np.ndarray:
     return np.asarray(table, dtype=np.intp)
@@ -42,10 +45,34 @@ _EYES = (
 )
 
 
-def warp(frame: np.ndarray, transform: CropTransform, interpolation: int) -> np.ndarray:
-    """Cut the crop out of an RGB frame; outside the frame is black (as crop_image)."""
-    return cv2.warpAffine(frame, transform.to_crop, transform.size, flags=interpolation,
+# Both eyes' tables stacked, so one call maps both: the four corners (eye A's pair,
+# then eye B's), the refined mesh points (2, 71), the contours for z (2, 16), irises (2, 5).
+_CORNERS = np.array([*_EYES[0][0], *_EYES[1][0]], dtype=np.intp)
+_REFINED, _CONTOURS, _IRISES = (np.stack([_EYES[0][k], _EYES[1][k]]) for k in (1, 2, 3))
+
+
+def warp(frame: np.ndarray, transform: CropTransform, interpolation: int,
+         dst: np.ndarray | None = None) -> np.ndarray:
+    """Cut the crop out of an RGB frame; outside the frame is black (as crop_image).
+
+    `dst`, a uint8 (H, W, 3) array, receives the crop (in place: no new array).
+    """
+    crop = cv2.warpAffine(frame, transform.to_crop, transform.size, dst=dst, flags=interpolation,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
+    if dst is not None and crop.ctypes.data != dst.ctypes.data:  # cv2 could not reuse dst
+        dst[...] = crop
+    return crop
+
+
+_INV_255 = np.float32(1 / 255)
+_MESH_SHIFT = np.array([PIXEL_CENTRE, PIXEL_CENTRE, 0.0], np.float32)
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # no overflow for very negative logits
+    return e / (1.0 + e)
 
 
 class MeshIrisLandmarker:
@@ -55,7 +82,8 @@ class MeshIrisLandmarker:
                  iris: bool = True, clock: StageClock | None = None,
                  interpolation: int = cv2.INTER_LINEAR) -> None:
         self.face_model = Model(models_dir / FACE_MODEL, threads)
-        self.iris_model = Model(models_dir / IRIS_MODEL, threads) if iris else None
+        # Both eyes go through the iris model as one batch of 2.
+        self.iris_model = Model(models_dir / IRIS_MODEL, threads, batch=2) if iris else None
         self.crop_scale = crop_scale
         # Sub-pixel crop geometry: the device API is int-only, a PC need not be, and
         # int boxes make a slowly drifting face's crop jump a pixel at a time.
@@ -66,6 +94,15 @@ class MeshIrisLandmarker:
         self.interpolation = interpolation
         h, w = self.face_model.input_hw
         self._size = (w, h)
+        # Outputs resolved once, by size: the 1404 mesh values and the presence logit.
+        self._mesh, self._logit = sorted(
+            self.face_model.output_names,
+            key=lambda name: math.prod(self.face_model.output_shape(name)), reverse=True)
+        # Crop buffers reused every frame (uint8, as cv2 cuts them).
+        self._crop = np.empty((h, w, 3), np.uint8)
+        if self.iris_model is not None:
+            eye_h, eye_w = self.iris_model.input_hw
+            self._eyes = np.empty((2, eye_h, eye_w, 3), np.uint8)
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -74,48 +111,59 @@ class MeshIrisLandmarker:
     def infer(self, frame: np.ndarray, request: CropRequest) -> LandmarkOutput:
         with self.clock.stage("crop"):
             transform = crop_transform(request)
-            crop = warp(frame, transform, self.interpolation)
-            tensor = crop[None].astype(np.float32) * np.float32(1 / 255)
+            warp(frame, transform, self.interpolation, self._crop)
+            tensor = self.face_model.input()  # filled in place: no float32 temporaries
+            np.multiply(self._crop, _INV_255, out=tensor[0], dtype=np.float32)
+            del tensor  # LiteRT will not invoke while a view of its buffers is alive
         with self.clock.stage("landmark"):
-            outputs = self.face_model.run(tensor)
-        mesh, logit = sorted(outputs.values(), key=lambda a: a.size, reverse=True)
-        mesh_xyz = mesh.reshape(topology.NUM_MESH, 3).copy()
-        mesh_xyz[:, :2] -= PIXEL_CENTRE
-        score = float(1.0 / (1.0 + np.exp(-float(logit.reshape(-1)[0]))))
-        xyz = np.zeros((topology.NUM_LANDMARKS, 3), np.float32)
-        xyz[: topology.NUM_MESH] = mesh_xyz
+            self.face_model.invoke()
+        xyz = np.empty((topology.NUM_LANDMARKS, 3), np.float32)
+        # Copied out of the output buffer with the half-pixel shift of x, y on the way.
+        np.subtract(self.face_model.output(self._mesh).reshape(topology.NUM_MESH, 3),
+                    _MESH_SHIFT, out=xyz[: topology.NUM_MESH])
+        score = _sigmoid(float(self.face_model.output(self._logit).reshape(-1)[0]))
         if self.iris_model is not None:
             with self.clock.stage("iris"):
                 self._refine_eyes(frame, transform, xyz)
+        else:
+            xyz[topology.NUM_MESH:] = 0.0
         return LandmarkOutput(xyz, score, transform)
 
     def _refine_eyes(self, frame: np.ndarray, face: CropTransform, xyz: np.ndarray) -> None:
         """Run both eyes as one batch of 2 and write iris + eye contours into `xyz`."""
         assert self.iris_model is not None
         h, w = self.iris_model.input_hw
-        xy_image = face.crop_to_image(xyz[: topology.NUM_MESH, :2])
+        corners = face.crop_to_image(xyz[_CORNERS, :2])  # (4, 2): eye A's two, eye B's two
         eye_transforms = []
-        batch = np.empty((2, h, w, 3), np.float32)
-        for i, (corners, _, _, _, mirror) in enumerate(_EYES):
-            a, b = xy_image[corners[0]], xy_image[corners[1]]
-            box = box_of_points(np.stack([a, b]))
-            request = CropRequest.around(box, a, b, EYE_CROP_SCALE, (w, h), mirror=mirror,
-                                         integer=False)
+        for i, (_, _, _, _, mirror) in enumerate(_EYES):
+            a, b = corners[2 * i], corners[2 * i + 1]
+            request = CropRequest.around(box_of_points(corners[2 * i:2 * i + 2]), a, b,
+                                         EYE_CROP_SCALE, (w, h), mirror=mirror, integer=False)
             eye = crop_transform(request)
             eye_transforms.append(eye)
-            batch[i] = warp(frame, eye, self.interpolation)
-        batch *= np.float32(1 / 255)
-        outputs = self.iris_model.run(batch)
-        contours = outputs["output_eyes_contours_and_brows"].reshape(2, -1, 3)[:, :, :2] - PIXEL_CENTRE
-        irises = outputs["output_iris"].reshape(2, -1, 3)[:, :, :2] - PIXEL_CENTRE
+            warp(frame, eye, self.interpolation, self._eyes[i])
+        tensor = self.iris_model.input()
+        np.multiply(self._eyes, _INV_255, out=tensor, dtype=np.float32)
+        del tensor
+        self.iris_model.invoke()
         # Eye-crop pixels -> image -> face-crop pixels (the frame LandmarkOutput uses).
-        to_face_crop = np.vstack([face.to_crop, [0.0, 0.0, 1.0]]).astype(np.float64)
-        for i, (_, refined, contour, iris, _) in enumerate(_EYES):
-            eye_to_face = to_face_crop @ np.vstack([eye_transforms[i].to_image, [0, 0, 1]])
-            xyz[refined, :2] = _affine(eye_to_face, contours[i])
-            xyz[iris, :2] = _affine(eye_to_face, irises[i])
-            xyz[iris, 2] = xyz[contour, 2].mean()
+        eye_to_face = np.stack([compose_affine(face.to_crop, eye.to_image)
+                                for eye in eye_transforms]).astype(np.float32)
+        contours = self.iris_model.output("output_eyes_contours_and_brows").reshape(2, -1, 3)
+        xyz[_REFINED, :2] = _affine(eye_to_face, contours)
+        irises = self.iris_model.output("output_iris").reshape(2, -1, 3)
+        xyz[_IRISES, :2] = _affine(eye_to_face, irises)
+        xyz[_IRISES, 2] = xyz[_CONTOURS, 2].mean(axis=1, keepdims=True)
 
 
-def _affine(matrix3: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    return xy @ matrix3[:2, :2].T.astype(np.float32) + matrix3[:2, 2].astype(np.float32)
+def _affine(matrices: np.ndarray, xyz: np.ndarray) -> np.ndarray:
+    """(E, N, 2) float32: per eye e, the (2, 3) affine `matrices[e]` applied to the model's
+    (N, 3) eye-crop output `xyz[e]`, x, y shifted from pixel-area to pixel-centre
+    coordinates first (float32 maths)."""
+    m = matrices[:, :, :, None]  # (E, 2, 3, 1): broadcasts over the N points
+    x = xyz[:, :, 0] - PIXEL_CENTRE
+    y = xyz[:, :, 1] - PIXEL_CENTRE
+    out = np.empty((*xyz.shape[:2], 2), np.float32)
+    out[:, :, 0] = x * m[:, 0, 0] + y * m[:, 0, 1] + m[:, 0, 2]
+    out[:, :, 1] = x * m[:, 1, 0] + y * m[:, 1, 1] + m[:, 1, 2]
+    return out
