@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", metavar="OUT.mp4|OUT.png", type=Path,
                         help="write the annotated video (.mp4/.avi) or image (.png/.jpg)")
     parser.add_argument("--headless", action="store_true",
-                        help="no window: process the source once and write the outputs")
+                        help="no window: process the source once and write the outputs "
+                             "(default out/<source>_landmarks.mp4|png and .jsonl)")
     parser.add_argument("--max-faces", type=int, metavar="N",
                         choices=range(1, MAX_FACES_LIMIT + 1),
                         help=f"most faces at once, 1..{MAX_FACES_LIMIT} (default from settings)")

@@ -153,14 +153,7 @@ def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
         from .pc.window import display_available
         if not display_available():
             headless = True
-            if args.json is None and args.output is None:
-                stem = Path(spec).stem if not spec.isdigit() else f"camera{spec}"
-                suffix = ".mp4" if not Path(spec).suffix.lower() in IMAGE_SUFFIXES else ".png"
-                args.output = APP_DIR / "out" / f"{stem}_landmarks{suffix}"
-                args.json = APP_DIR / "out" / f"{stem}_landmarks.jsonl"
-                args.output.parent.mkdir(exist_ok=True)
-            print("no display: running headless, writing "
-                  f"{', '.join(str(p) for p in (args.output, args.json) if p)}", file=sys.stderr)
+            print("no display: running headless", file=sys.stderr)
     if demo and spec == str(DEMO_SOURCE) and not DEMO_SOURCE.exists():
         return fail(f"no camera, and the demo video {DEMO_SOURCE.relative_to(APP_DIR)} is not "
                     "fetched yet: run ./build.sh setup, or pass --source")
@@ -168,6 +161,14 @@ def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
         source = Source.open(spec)
     except SourceError as err:
         return fail(str(err))
+    if headless and args.json is None and args.output is None:
+        # Headless with nowhere to write would be wasted work: default to out/.
+        stem = Path(spec).stem if not spec.isdigit() else f"camera{spec}"
+        suffix = ".png" if Path(spec).suffix.lower() in IMAGE_SUFFIXES else ".mp4"
+        args.output = APP_DIR / "out" / f"{stem}_landmarks{suffix}"
+        args.json = APP_DIR / "out" / f"{stem}_landmarks.jsonl"
+        args.output.parent.mkdir(exist_ok=True)
+        print(f"writing {args.output} and {args.json}", file=sys.stderr)
     store = _pc_store(args)
     _, settings = _settings(defaults, store, args)
     clock = StageClock()

@@ -118,3 +118,18 @@ def test_image_output_and_views(tmp_path):
         original = cv2.imread(str(DATA / "astronaut.png"))
         assert drawn.shape == original.shape
         assert (np.abs(drawn.astype(int) - original.astype(int)).sum(axis=2) > 30).mean() > 0.003
+
+
+def test_headless_without_outputs_writes_to_out(tmp_path):
+    """--headless alone still gives the user something: out/<source>_landmarks.*"""
+    still = tmp_path / "portrait.png"
+    import shutil
+    shutil.copy(DATA / "astronaut.png", still)
+    result = run_main("--source", str(still), "--headless")
+    assert result.returncode == 0, result.stderr
+    png, jsonl = ROOT / "out" / "portrait_landmarks.png", ROOT / "out" / "portrait_landmarks.jsonl"
+    try:
+        assert png.exists() and len(read_jsonl(jsonl)[0]["faces"]) == 1
+    finally:
+        png.unlink(missing_ok=True)
+        jsonl.unlink(missing_ok=True)
