@@ -187,6 +187,7 @@ def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
     detector.tiling = settings.pc_tiling
     detector.still = source.still
     tracking = not args.no_tracking and not source.still
+    detector.every_frame = not tracking
     if not headless:
         from .pc.window import WindowPlatform
         platform = WindowPlatform(source, loop=demo, max_frames=args.max_frames)

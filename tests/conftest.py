@@ -44,12 +44,13 @@ def pipeline_factory(models_dir):
 
     cache: dict = {}
 
-    def make(variant: str = "both", tiling: str = "auto", still: bool = True):
+    def make(variant: str = "auto", tiling: str = "auto", still: bool = True,
+             every_frame: bool = False):
         key = variant
         if key not in cache:
             cache[key] = (BlazeFaceDetector(models_dir, variant), MeshIrisLandmarker(models_dir))
         detector, landmarker = cache[key]
-        detector.tiling, detector.still = tiling, still
+        detector.tiling, detector.still, detector.every_frame = tiling, still, every_frame
         return FacePipeline(detector, landmarker)
 
     return make

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 VIEWS = ("mesh", "points", "depth")
 SUBSET_SIZES = (478, 146, 68, 5)
-PC_DETECTORS = ("both", "full_range", "short_range")
+PC_DETECTORS = ("auto", "both", "full_range", "short_range")
 TILING_MODES = ("auto", "on", "off")
 MAX_FACES_LIMIT = 10
 
@@ -57,8 +57,9 @@ class Settings:
     # PC (LiteRT, MediaPipe models).
     pc_models_dir: str = _setting("pc.models_dir", "models/pc",
                                   doc="folder of the .tflite files, relative to the app")
-    pc_detector: str = _setting("pc.detector", "both", choices=PC_DETECTORS,
-                                doc="BlazeFace model(s): both = short range + full range")
+    pc_detector: str = _setting("pc.detector", "auto", choices=PC_DETECTORS,
+                                doc="BlazeFace model(s): both = short + full range; auto = both, "
+                                    "but short range alone when detecting every video frame")
     pc_crop_scale: float = _setting("pc.crop_scale", 1.5, lo=1.0, hi=3.0,
                                     doc="crop side / BlazeFace box side (MediaPipe: 1.5)")
     pc_tiling: str = _setting("pc.tiling", "auto", choices=TILING_MODES,

@@ -67,7 +67,8 @@ class OneEuroFilter:
         velocity = (value - self._value) / (dt * max(scale, 1e-6))
         assert self._velocity is not None
         self._velocity = self._velocity + _alpha(p.d_cutoff, dt) * (velocity - self._velocity)
-        cutoff = p.min_cutoff + p.beta * np.linalg.norm(self._velocity, axis=1)
+        speed = np.sqrt(np.einsum("ij,ij->i", self._velocity, self._velocity))  # row norms
+        cutoff = p.min_cutoff + p.beta * speed
         a = np.asarray(_alpha(cutoff, dt), dtype=np.float32)[:, None]
         self._value = self._value + a * (value - self._value)
         self._t = t

@@ -1,9 +1,18 @@
 """BlazeFace face detection on LiteRT (MediaPipe's short- and full-range models).
 
-"both" (the default) runs the short-range model on the whole frame (large, close and
-turned faces: it is what MediaPipe's FaceMesh uses) and the full-range model on the
-whole frame and, for stills and large frames, on overlapping tiles (small and far
-faces); the detections are merged by weighted NMS.
+"both" runs the short-range model on the whole frame (large, close and turned faces:
+it is what MediaPipe's FaceMesh uses) and the full-range model on the whole frame and,
+for stills and large frames, on overlapping tiles (small and far faces); the detections
+are merged by weighted NMS. "auto" (the default) runs both too, except where the
+detector runs on every video frame (tracking off): there the short-range model alone
+looks at frames up to 960 px, as MediaPipe's FaceMesh does, which costs a third.
+Tracking calls the detector every few frames, so it affords both; stills, frames over
+960 px and tiling on always get both.
+
+When the full-range model runs, small faces are looked for and every region is
+area-averaged down to the model input (a 5-10x shrink keeps them crisp). The short-range
+model alone looks for large faces and gets a bilinear shrink, as MediaPipe's
+ImageToTensor feeds it: it reads a fraction of the frame, 10x cheaper.
 """
 from __future__ import annotations
 
@@ -17,15 +26,15 @@ import numpy as np
 from ..core.blazeface import (FULL_RANGE, SHORT_RANGE, BlazeFaceConfig, BlazeFaceDecoder,
                               to_detections, weighted_nms)
 from ..core.faces import Detection
-from ..core.regions import Region, detection_regions, want_tiles
+from ..core.regions import TILE_MIN_FRAME, Region, detection_regions, want_tiles
 from .litert import Model
 
 MODEL_FILES = {
     "full_range": ("face_detection_full_range_sparse.tflite", FULL_RANGE),
     "short_range": ("face_detection_short_range.tflite", SHORT_RANGE),
 }
-VARIANTS = {"both": ("short_range", "full_range"), "full_range": ("full_range",),
-            "short_range": ("short_range",)}
+VARIANTS = {"auto": ("short_range", "full_range"), "both": ("short_range", "full_range"),
+            "full_range": ("full_range",), "short_range": ("short_range",)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,12 +55,12 @@ class _Letterbox:
 
 
 @lru_cache(maxsize=64)
-def _letterbox(size: int, region: Region) -> _Letterbox:
+def _letterbox(size: int, region: Region, antialias: bool) -> _Letterbox:
     """The letterbox of `region` in a `size` square (cached: a video's regions repeat)."""
     fit = size / region.side
     w = max(1, round(region.w * fit))
     h = max(1, round(region.h * fit))
-    interpolation = cv2.INTER_AREA if fit < 1 else cv2.INTER_LINEAR
+    interpolation = cv2.INTER_AREA if antialias and fit < 1 else cv2.INTER_LINEAR
     ox, oy = (size - w) // 2, (size - h) // 2
     # Exact inverse of the integer resize and offset (frame pixels per model pixel).
     per_px = np.array([region.w / w, region.h / h], np.float32)
@@ -77,9 +86,9 @@ class _BlazeFaceModel:
         self._square = np.zeros((self.size, self.size, 3), np.uint8)
         self._placed: tuple[int, int, int, int] | None = None  # layout _square's border fits
 
-    def _input(self, frame: np.ndarray, region: Region) -> _Letterbox:
+    def _input(self, frame: np.ndarray, region: Region, antialias: bool) -> _Letterbox:
         """Letterbox `region` of the RGB frame into the model input, in [-1, 1]."""
-        box = _letterbox(self.size, region)
+        box = _letterbox(self.size, region, antialias)
         layout = (box.w, box.h, box.ox, box.oy)
         if layout != self._placed:  # another layout: clear the old picture's border
             self._square[:] = 0
@@ -94,9 +103,9 @@ class _BlazeFaceModel:
         np.subtract(tensor, np.float32(1), out=tensor)
         return box
 
-    def run(self, frame: np.ndarray, region: Region, threshold: float):
+    def run(self, frame: np.ndarray, region: Region, threshold: float, antialias: bool):
         """(boxes (N, 4), scores (N,), keypoints (N, 6, 2)) in frame pixels."""
-        box = self._input(frame, region)
+        box = self._input(frame, region, antialias)
         self.model.invoke()
         # Views of the output buffers: decode copies out only the candidates it keeps.
         raw = self.decoder.decode(self.model.output(self._regressors)[0],
@@ -111,10 +120,11 @@ class _BlazeFaceModel:
 class BlazeFaceDetector:
     """`detect(rgb)` -> detections in frame pixels; keypoint 0 is the image-left eye."""
 
-    def __init__(self, models_dir: Path, variant: str = "both", threads: int = 2,
+    def __init__(self, models_dir: Path, variant: str = "auto", threads: int = 2,
                  score_threshold: float = 0.5, iou_threshold: float = 0.3) -> None:
         if variant not in VARIANTS:
             raise ValueError(f"unknown detector variant {variant!r}: use {', '.join(VARIANTS)}")
+        self.variant = variant
         self.models = {name: _BlazeFaceModel(models_dir / MODEL_FILES[name][0],
                                              MODEL_FILES[name][1], threads)
                        for name in VARIANTS[variant]}
@@ -122,15 +132,27 @@ class BlazeFaceDetector:
         self.iou_threshold = iou_threshold
         self.tiling = "off"  # the pc.tiling setting: auto | on | off
         self.still = False  # the source is a single image (auto tiling always tiles stills)
+        self.every_frame = False  # called on every video frame (tracking off): see "auto"
+
+    def models_for(self, width: int, height: int) -> list[str]:
+        """Which models look at a `width` x `height` frame (names, in run order)."""
+        names = list(self.models)
+        if self.variant == "auto" and self.every_frame and not (
+                self.still or self.tiling == "on" or max(width, height) > TILE_MIN_FRAME):
+            return ["short_range"]
+        return names
 
     def detect(self, frame: np.ndarray) -> list[Detection]:
         height, width = frame.shape[:2]
         regions = detection_regions(width, height, want_tiles(self.tiling, width, height, self.still))
+        names = self.models_for(width, height)
+        antialias = "full_range" in names  # small faces are looked for: keep them crisp
         found = []
-        for name, model in self.models.items():
+        for name in names:
             # Tiles exist for small faces: the full-range model's job when both run.
-            for region in regions if name == "full_range" or len(self.models) == 1 else regions[:1]:
-                found.append(model.run(frame, region, self.score_threshold))
+            for region in regions if name == "full_range" or len(names) == 1 else regions[:1]:
+                found.append(self.models[name].run(frame, region, self.score_threshold,
+                                                   antialias))
         boxes, scores, kps = (np.concatenate(parts) for parts in zip(*found))
         if not len(scores):
             return []

@@ -16,8 +16,7 @@ import cv2
 import numpy as np
 
 from ..core import topology
-from ..core.geometry import (CropRequest, CropTransform, box_of_points, compose_affine,
-                             crop_transform)
+from ..core.geometry import CropRequest, CropTransform, crop_transform
 from ..core.pipeline import LandmarkOutput
 from ..core.timing import StageClock
 from .litert import Model
@@ -48,6 +47,7 @@ _EYES = (
 # Both eyes' tables stacked, so one call maps both: the four corners (eye A's pair,
 # then eye B's), the refined mesh points (2, 71), the contours for z (2, 16), irises (2, 5).
 _CORNERS = np.array([*_EYES[0][0], *_EYES[1][0]], dtype=np.intp)
+_MIRRORED = np.array([_EYES[0][4], _EYES[1][4]])
 _REFINED, _CONTOURS, _IRISES = (np.stack([_EYES[0][k], _EYES[1][k]]) for k in (1, 2, 3))
 
 
@@ -112,9 +112,8 @@ class MeshIrisLandmarker:
         with self.clock.stage("crop"):
             transform = crop_transform(request)
             warp(frame, transform, self.interpolation, self._crop)
-            tensor = self.face_model.input()  # filled in place: no float32 temporaries
-            np.multiply(self._crop, _INV_255, out=tensor[0], dtype=np.float32)
-            del tensor  # LiteRT will not invoke while a view of its buffers is alive
+            # Filled in place: no float32 temporaries.
+            np.multiply(self._crop, _INV_255, out=self.face_model.input()[0], dtype=np.float32)
         with self.clock.stage("landmark"):
             self.face_model.invoke()
         xyz = np.empty((topology.NUM_LANDMARKS, 3), np.float32)
@@ -133,27 +132,62 @@ class MeshIrisLandmarker:
         """Run both eyes as one batch of 2 and write iris + eye contours into `xyz`."""
         assert self.iris_model is not None
         h, w = self.iris_model.input_hw
-        corners = face.crop_to_image(xyz[_CORNERS, :2])  # (4, 2): eye A's two, eye B's two
-        eye_transforms = []
-        for i, (_, _, _, _, mirror) in enumerate(_EYES):
-            a, b = corners[2 * i], corners[2 * i + 1]
-            request = CropRequest.around(box_of_points(corners[2 * i:2 * i + 2]), a, b,
-                                         EYE_CROP_SCALE, (w, h), mirror=mirror, integer=False)
-            eye = crop_transform(request)
-            eye_transforms.append(eye)
-            warp(frame, eye, self.interpolation, self._eyes[i])
-        tensor = self.iris_model.input()
-        np.multiply(self._eyes, _INV_255, out=tensor, dtype=np.float32)
-        del tensor
+        corners = face.crop_to_image(xyz[_CORNERS, :2]).reshape(2, 2, 2)  # (eye, corner, xy)
+        eye_to_image = eye_crops(corners, EYE_CROP_SCALE, (w, h), _MIRRORED)
+        for eye, matrix in zip(self._eyes, eye_to_image):
+            # The crop -> image map as is: warpAffine inverts it itself.
+            crop = cv2.warpAffine(frame, matrix, (w, h), dst=eye,
+                                  flags=self.interpolation | cv2.WARP_INVERSE_MAP,
+                                  borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
+            if crop.ctypes.data != eye.ctypes.data:  # cv2 could not reuse dst
+                eye[...] = crop
+        np.multiply(self._eyes, _INV_255, out=self.iris_model.input(), dtype=np.float32)
         self.iris_model.invoke()
         # Eye-crop pixels -> image -> face-crop pixels (the frame LandmarkOutput uses).
-        eye_to_face = np.stack([compose_affine(face.to_crop, eye.to_image)
-                                for eye in eye_transforms]).astype(np.float32)
+        eye_to_face = _compose(face.to_crop, eye_to_image).astype(np.float32)
         contours = self.iris_model.output("output_eyes_contours_and_brows").reshape(2, -1, 3)
         xyz[_REFINED, :2] = _affine(eye_to_face, contours)
         irises = self.iris_model.output("output_iris").reshape(2, -1, 3)
         xyz[_IRISES, :2] = _affine(eye_to_face, irises)
         xyz[_IRISES, 2] = xyz[_CONTOURS, 2].mean(axis=1, keepdims=True)
+
+
+def eye_crops(corners: np.ndarray, scale: float, size: tuple[int, int],
+              mirrored: np.ndarray) -> np.ndarray:
+    """(E, 2, 3) float64 crop-pixel -> image-pixel affines of E eye crops at once.
+
+    Per eye, what `crop_transform(CropRequest.around(box of the two corners, corner 0,
+    corner 1, scale, size, mirror, integer=False)).to_image` gives, in closed form: a
+    square of side `scale` x the corners' larger extent around their midpoint, turned
+    so corner 0 -> corner 1 runs along +x, flipped left-right where `mirrored`.
+    corners: (E, 2, 2) image pixels (eye, corner, xy).
+    """
+    width, height = size
+    a, b = corners[:, 0].astype(np.float64), corners[:, 1].astype(np.float64)
+    extent = np.maximum(np.abs(b - a), 1.0)  # CropRequest.around keeps a box >= 1 px
+    centre = np.minimum(a, b) + extent * 0.5
+    half = extent.max(axis=1) * scale * 0.5
+    theta = np.arctan2(b[:, 1] - a[:, 1], b[:, 0] - a[:, 0])
+    cos, sin = np.cos(theta) * half, np.sin(theta) * half
+    # Crop pixel (u, v) sits at p = p0 + pu * u, q = -1 + 2 v / H on the unit square;
+    # a flip maps pixel u to W - 1 - u.
+    pu = np.where(mirrored, -2.0 / width, 2.0 / width)
+    p0 = np.where(mirrored, 1.0 - 2.0 / width, -1.0)
+    out = np.empty((len(corners), 2, 3), np.float64)
+    out[:, 0, 0], out[:, 0, 1] = pu * cos, -2.0 / height * sin
+    out[:, 1, 0], out[:, 1, 1] = pu * sin, 2.0 / height * cos
+    out[:, 0, 2] = centre[:, 0] + p0 * cos + sin
+    out[:, 1, 2] = centre[:, 1] + p0 * sin - cos
+    return out
+
+
+def _compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    """(E, 2, 3): the (2, 3) affine `outer` after each of the (E, 2, 3) `inner` ones."""
+    out = np.empty(inner.shape, np.float64)
+    for r in range(2):  # six broadcast products, no BLAS (see core.geometry)
+        out[:, r, :] = outer[r, 0] * inner[:, 0, :] + outer[r, 1] * inner[:, 1, :]
+        out[:, r, 2] += outer[r, 2]
+    return out
 
 
 def _affine(matrices: np.ndarray, xyz: np.ndarray) -> np.ndarray:

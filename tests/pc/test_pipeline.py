@@ -137,3 +137,30 @@ def test_face_pushed_past_the_edge_still_has_landmarks_in_place(pipeline_factory
     inside = full.xy[:, 0] > x0 + 10
     error = np.linalg.norm(moved[inside] - full.xy[inside], axis=1).mean() / iod
     assert error < 0.05
+
+
+def test_auto_detector_keeps_to_short_range_only_when_detecting_every_video_frame(
+        pipeline_factory):
+    frame = video_frame("single_face.mp4")  # 640 x 360
+    auto = pipeline_factory("auto", still=False, every_frame=True).detector
+    assert auto.models_for(640, 360) == ["short_range"]
+    short = pipeline_factory("short_range", still=False).detector
+    got, want = auto.detect(frame), short.detect(frame)
+    assert len(got) == len(want) == 1
+    np.testing.assert_allclose(got[0].box, want[0].box, atol=1e-3)
+    # Tracking (a rare detector), stills and large frames get both models.
+    for every_frame, still, size in ((False, False, (640, 360)), (True, True, (640, 360)),
+                                     (True, False, (1280, 720))):
+        auto = pipeline_factory("auto", still=still, every_frame=every_frame).detector
+        assert auto.models_for(*size) == ["short_range", "full_range"]
+
+
+def video_frame(name: str, index: int = 0) -> np.ndarray:
+    source = Source.open(str(DATA / name))
+    try:
+        for i, frame in enumerate(source.frames()):
+            if i == index:
+                return frame
+    finally:
+        source.close()
+    raise AssertionError(f"{name} has no frame {index}")

@@ -93,8 +93,8 @@ def test_box_hud_and_legend_layers(astronaut):
     diff = (full != base).any(axis=2)
     h = rgb.shape[0]
     assert diff[: h // 8].any()  # HUD at the top
-    x, y, w, bh = face.detection.box.astype(int)
-    assert diff[y:y + bh + 1, x].any()  # box left edge
+    x, y, w, bh = np.round(face.detection.box).astype(int)
+    assert diff[y:y + bh + 1, x - 1:x + 2].any()  # box left edge (sub-pixel, anti-aliased)
     assert hud_lines(Hud(12.5, 1, 2, {"detect": 10.0})) == ["12.5 fps  faces 1/2",
                                                              "det 10.0 ms"]
 
