@@ -5,7 +5,7 @@ it is what MediaPipe's FaceMesh uses) and the full-range model on the whole fram
 for stills and large frames, on overlapping tiles (small and far faces); the detections
 are merged by weighted NMS. "auto" (the default) runs both too, except where the
 detector runs on every video frame (tracking off): there the short-range model alone
-looks at frames up to 960 px, as MediaPipe's FaceMesh does, which costs a third.
+looks at frames up to 960 px, as MediaPipe's FaceMesh does, at about a third of the cost.
 Tracking calls the detector every few frames, so it affords both; stills, frames over
 960 px and tiling on always get both.
 
@@ -107,7 +107,7 @@ class _BlazeFaceModel:
         """(boxes (N, 4), scores (N,), keypoints (N, 6, 2)) in frame pixels."""
         box = self._input(frame, region, antialias)
         self.model.invoke()
-        # Views of the output buffers: decode copies out only the candidates it keeps.
+        # The outputs of this invoke; decode copies out only the candidates it keeps.
         raw = self.decoder.decode(self.model.output(self._regressors)[0],
                                   self.model.output(self._logits)[0], threshold)
         boxes = np.concatenate([box.origin + raw.boxes[:, :2] * box.scale,
