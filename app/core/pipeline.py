@@ -83,9 +83,11 @@ class FacePipeline:
                                   self.landmarks.input_size,
                                   integer=self.landmarks.integer_crops)
 
-    def request_from_face(self, face: Face, scale: float) -> CropRequest:
-        """The next frame's crop for a tracked face: mesh box, outer eye corners."""
-        box = box_of_points(face.xy[: topology.NUM_MESH])
+    def request_from_face(self, face: Face, scale: float,
+                          box: np.ndarray | None = None) -> CropRequest:
+        """The next frame's crop for a tracked face: mesh box (if not given), outer eye corners."""
+        if box is None:
+            box = box_of_points(face.xy[: topology.NUM_MESH])
         return CropRequest.around(box, face.xy[_EYE_A], face.xy[_EYE_B], scale,
                                   self.landmarks.input_size,
                                   integer=self.landmarks.integer_crops)

@@ -38,8 +38,9 @@ def params_for_strength(strength: float) -> OneEuroParams | None:
 
 
 def _alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray | float:
-    tau = 1.0 / (2.0 * math.pi * cutoff)
-    return 1.0 / (1.0 + tau / dt)
+    # 1 / (1 + tau / dt) with tau = 1 / (2 pi cutoff), in three operations.
+    x = cutoff * (2.0 * math.pi * dt)
+    return x / (x + 1.0)
 
 
 class OneEuroFilter:

@@ -34,10 +34,16 @@ class Track:
 
     def __post_init__(self) -> None:
         self.output = self.face
+        self._box_of: Face | None = None
+        self._box = np.zeros(4, np.float32)
 
     @property
     def box(self) -> np.ndarray:
-        return box_of_points(self.face.xy[: topology.NUM_MESH])
+        """The mesh's box; computed once per new face (a frame asks for it several times)."""
+        if self._box_of is not self.face:
+            self._box = box_of_points(self.face.xy[: topology.NUM_MESH])
+            self._box_of = self.face
+        return self._box
 
     @property
     def area(self) -> float:
@@ -105,7 +111,7 @@ class FaceTracker:
         kept: list[Track] = []
         lost = False
         for track in self.tracks:
-            request = self.pipeline.request_from_face(track.face, MESH_ROI_SCALE)
+            request = self.pipeline.request_from_face(track.face, MESH_ROI_SCALE, track.box)
             detection = Detection(track.box, track.face.score,
                                   track.face.xy[list(topology.OUTER_EYE_CORNERS)])
             with self.pipeline.clock.stage("landmarks"):
