@@ -18,10 +18,12 @@ rotates every turn (so none always runs right after another):
 both MediaPipe objects with refine_landmarks=True (478 points) and max_num_faces as ours,
 fed the same RGB frames. The first `--warmup` frames are run but not counted. Times are
 wall-clock per frame (median, p95, mean); "cpu" is process CPU time per frame (all threads),
-which shows how much of the 2 cores each one keeps busy. LiteRT runs `--threads` threads;
-MediaPipe picks its own (its desktop build runs XNNPACK on 1 thread). The header of each
-table says how busy other processes kept the CPUs meanwhile: numbers taken on a loaded
-machine are not comparable.
+which shows how much of the 2 cores each one keeps busy. After each of our frames the
+overlay is drawn as the app draws it (app.yaml's view, on a copy of the frame): its time
+is the "render" stage, outside the compared times, as MediaPipe's process() draws
+nothing. LiteRT runs `--threads` threads; MediaPipe picks its own (its desktop build runs
+XNNPACK on 1 thread). The header of each table says how busy other processes kept the
+CPUs meanwhile: numbers taken on a loaded machine are not comparable.
 
 By default each turn is 30 frames (a second of video), back to back: every contender runs
 in the steady state an app running alone is in, and machine drift still hits all four
@@ -54,6 +56,8 @@ sys.path.insert(0, str(ROOT))
 
 from app.core.manifest import load_settings  # noqa: E402
 from app.core.pipeline import FacePipeline  # noqa: E402
+from app.core.render.renderer import Renderer  # noqa: E402
+from app.core.render.view import ViewState  # noqa: E402
 from app.core.timing import StageClock  # noqa: E402
 from app.core.tracking import FaceTracker  # noqa: E402
 
@@ -61,7 +65,9 @@ DATA = ROOT / "tests" / "data"
 MANIFEST = ROOT / "app.yaml"
 # Per-frame stages of ours, in pipeline order; "other" is total minus the named stages
 # (tracker bookkeeping, crop requests, Face values), "post" is landmarks minus its parts.
-STAGES = ("detect", "crop", "landmark", "iris", "post", "smooth", "other", "total")
+# "render" (the overlay in the app.yaml view, as the app draws it) comes after "total" and
+# is not part of it: MediaPipe's process() draws nothing, so the compared times exclude it.
+STAGES = ("detect", "crop", "landmark", "iris", "post", "smooth", "other", "total", "render")
 
 
 # -- frames ----------------------------------------------------------------------------
@@ -138,18 +144,30 @@ class Ours:
         self.tracker = FaceTracker(pipeline, max_faces=max_faces,
                                    detector_interval=settings.detector_interval,
                                    smoothing=settings.smoothing, tracking=tracking)
+        self.renderer = Renderer()
+        self.view = ViewState.from_settings(settings)
+        self._faces: list = []
+        self._canvas: np.ndarray | None = None
         self.record = Record()
 
     def step(self, frame: np.ndarray, t: float) -> int:
         self.clock.new_frame()
         with self.clock.stage("total"):
-            faces = self.tracker.update(frame, t)
-        return len(faces)
+            self._faces = self.tracker.update(frame, t)
+        return len(self._faces)
+
+    def render(self, frame: np.ndarray) -> None:
+        """Draw the last step's faces as the app does, on a copy (the frames are shared)."""
+        if self._canvas is None or self._canvas.shape != frame.shape:
+            self._canvas = np.empty_like(frame)
+        self._canvas[...] = frame
+        with self.clock.stage("render"):
+            self.renderer.draw(self._canvas, self._faces, self.view)
 
     def extra(self, record: Record) -> None:
         ms = self.clock.ms()
         named = {name: ms.get(name, 0.0) for name in ("detect", "crop", "landmark", "iris",
-                                                      "smooth", "total")}
+                                                      "smooth", "total", "render")}
         named["post"] = ms.get("landmarks", 0.0) - named["crop"] - named["landmark"] - named["iris"]
         named["other"] = (named["total"] - named["detect"] - ms.get("landmarks", 0.0)
                           - named["smooth"])
@@ -175,6 +193,9 @@ class MediaPipeFaceMesh:
     def step(self, frame: np.ndarray, t: float) -> int:
         results = self.mesh.process(frame)
         return len(results.multi_face_landmarks or [])
+
+    def render(self, frame: np.ndarray) -> None:
+        pass
 
     def extra(self, record: Record) -> None:
         pass
@@ -204,6 +225,7 @@ def step(contender, frame: np.ndarray, t: float, measured: bool, gap_s: float) -
     cpu = (time.process_time() - cpu0) * 1000.0
     if not measured:
         return
+    contender.render(frame)  # after the timed call: not in the compared wall / cpu times
     record = contender.record
     record.wall_ms.append(wall)
     record.cpu_ms.append(cpu)
