@@ -140,7 +140,7 @@ def _pc_store(args: argparse.Namespace) -> IniStore:
 def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
     from .pc.batch import process
     from .pc.detector import BlazeFaceDetector
-    from .pc.landmarker import MeshIrisLandmarker
+    from .pc.landmarker import AttentionLandmarker
     from .pc.litert import ModelError
     from .pc.sources import IMAGE_SUFFIXES, Source, SourceError
 
@@ -179,8 +179,8 @@ def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
         detector = BlazeFaceDetector(models_dir, settings.pc_detector, settings.pc_threads,
                                      settings.detector_conf_threshold,
                                      settings.detector_iou_threshold)
-        landmarker = MeshIrisLandmarker(models_dir, settings.pc_crop_scale, settings.pc_threads,
-                                        clock=clock)
+        landmarker = AttentionLandmarker(models_dir, settings.pc_crop_scale, settings.pc_threads,
+                                         clock=clock)
     except ModelError as err:
         source.close()
         return fail(str(err))

@@ -38,13 +38,13 @@ DISPLAY = (552, 368)
 def real_face(image: Path) -> tuple[np.ndarray, Face]:
     from app.core.pipeline import FacePipeline
     from app.pc.detector import BlazeFaceDetector
-    from app.pc.landmarker import MeshIrisLandmarker
+    from app.pc.landmarker import AttentionLandmarker
     from app.pc.sources import read_image
 
     rgb = read_image(image)
     det = BlazeFaceDetector(ROOT / "models" / "pc", "full_range")
     det.tiling = "off"
-    faces = FacePipeline(det, MeshIrisLandmarker(ROOT / "models" / "pc")).process(rgb, 1)
+    faces = FacePipeline(det, AttentionLandmarker(ROOT / "models" / "pc")).process(rgb, 1)
     if not faces:
         raise SystemExit(f"no face found in {image}")
     return rgb, faces[0]

@@ -128,7 +128,7 @@ class Ours:
     def __init__(self, label: str, settings, models_dir: Path, threads: int, max_faces: int,
                  tracking: bool) -> None:
         from app.pc.detector import BlazeFaceDetector
-        from app.pc.landmarker import MeshIrisLandmarker
+        from app.pc.landmarker import AttentionLandmarker
 
         self.label = label
         self.clock = StageClock()
@@ -137,8 +137,8 @@ class Ours:
                                      settings.detector_iou_threshold)
         detector.tiling, detector.still = settings.pc_tiling, False  # a video, as the app
         detector.every_frame = not tracking
-        landmarker = MeshIrisLandmarker(models_dir, settings.pc_crop_scale, threads,
-                                        clock=self.clock)
+        landmarker = AttentionLandmarker(models_dir, settings.pc_crop_scale, threads,
+                                         clock=self.clock)
         pipeline = FacePipeline(detector, landmarker, settings.landmarks_conf_threshold,
                                 self.clock)
         self.tracker = FaceTracker(pipeline, max_faces=max_faces,

@@ -40,7 +40,7 @@ def pipeline_factory(models_dir):
     """Build a PC FacePipeline (LiteRT models loaded once per configuration)."""
     from app.core.pipeline import FacePipeline
     from app.pc.detector import BlazeFaceDetector
-    from app.pc.landmarker import MeshIrisLandmarker
+    from app.pc.landmarker import AttentionLandmarker
 
     cache: dict = {}
 
@@ -48,7 +48,7 @@ def pipeline_factory(models_dir):
              every_frame: bool = False):
         key = variant
         if key not in cache:
-            cache[key] = (BlazeFaceDetector(models_dir, variant), MeshIrisLandmarker(models_dir))
+            cache[key] = (BlazeFaceDetector(models_dir, variant), AttentionLandmarker(models_dir))
         detector, landmarker = cache[key]
         detector.tiling, detector.still, detector.every_frame = tiling, still, every_frame
         return FacePipeline(detector, landmarker)

@@ -45,8 +45,9 @@ MEDIAPIPE = Archive(
             "models/pc/face_detection_short_range.tflite",
         "mediapipe/modules/face_detection/face_detection_full_range_sparse.tflite":
             "models/pc/face_detection_full_range_sparse.tflite",
+        "mediapipe/modules/face_landmark/face_landmark_with_attention.tflite":
+            "models/pc/face_landmark_with_attention.tflite",
         "mediapipe/modules/face_landmark/face_landmark.tflite": "models/pc/face_landmark.tflite",
-        "mediapipe/modules/iris_landmark/iris_landmark.tflite": "models/pc/iris_landmark.tflite",
     },
     purpose="models",
 )

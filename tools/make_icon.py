@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 from app.core import topology  # noqa: E402
 from app.core.pipeline import FacePipeline  # noqa: E402
 from app.pc.detector import BlazeFaceDetector  # noqa: E402
-from app.pc.landmarker import MeshIrisLandmarker  # noqa: E402
+from app.pc.landmarker import AttentionLandmarker  # noqa: E402
 from app.pc.sources import read_image  # noqa: E402
 
 SIZE, SS = 96, 4  # drawn 4x larger, then downsampled for clean anti-aliasing
@@ -26,7 +26,7 @@ SIZE, SS = 96, 4  # drawn 4x larger, then downsampled for clean anti-aliasing
 def main() -> int:
     rgb = read_image(ROOT / "tests" / "data" / "astronaut.png")
     pipe = FacePipeline(BlazeFaceDetector(ROOT / "models" / "pc"),
-                        MeshIrisLandmarker(ROOT / "models" / "pc"))
+                        AttentionLandmarker(ROOT / "models" / "pc"))
     face = pipe.process(rgb, max_faces=1)[0]
     xy = face.xy[: topology.NUM_MESH].astype(np.float64)
     # Level the eyes, then fit the mesh into 78% of the tile.

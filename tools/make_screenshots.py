@@ -40,13 +40,13 @@ VIEWS = {"view_mesh.png": Settings(view="mesh"),
 def detect(path: Path):
     from app.core.pipeline import FacePipeline
     from app.pc.detector import BlazeFaceDetector
-    from app.pc.landmarker import MeshIrisLandmarker
+    from app.pc.landmarker import AttentionLandmarker
     from app.pc.sources import read_image
 
     rgb = read_image(path)
     det = BlazeFaceDetector(ROOT / "models" / "pc", "full_range")
     det.tiling = "off"  # whole frame only (the brief's `det.tiles = False`)
-    pipe = FacePipeline(det, MeshIrisLandmarker(ROOT / "models" / "pc"))
+    pipe = FacePipeline(det, AttentionLandmarker(ROOT / "models" / "pc"))
     return rgb, pipe.process(rgb, max_faces=2)
 
 

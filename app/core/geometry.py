@@ -21,8 +21,6 @@ class CropRequest:
     eyes: `x0, y0, x1, y1`; the crop is rotated so eye 0 -> eye 1 is horizontal.
     scale: crop side relative to `max(w, h)`.
     size: `W, H` of the crop (the landmark model's input).
-    mirror: flip the crop left-right (the iris model only knows one eye; the other is
-            mirrored in and out). The device never mirrors.
     integer: follow the device API's int arguments and truncations (`device_args`).
             The device must; the PC may keep sub-pixel geometry, which keeps tracked
             crops from jumping a whole pixel as a face drifts.
@@ -32,21 +30,20 @@ class CropRequest:
     eyes: tuple[float, float, float, float]
     scale: float
     size: tuple[int, int]
-    mirror: bool = False
     integer: bool = True
 
     @classmethod
     def around(cls, box: np.ndarray, eye0: np.ndarray, eye1: np.ndarray, scale: float,
-               size: tuple[int, int], mirror: bool = False, integer: bool = True) -> "CropRequest":
+               size: tuple[int, int], integer: bool = True) -> "CropRequest":
         """Build from float geometry; an eye that is NaN (not found) gives an unrotated crop."""
         x, y, w, h = (float(v) for v in np.asarray(box).reshape(4))
         eyes = (float(eye0[0]), float(eye0[1]), float(eye1[0]), float(eye1[1]))
         if not all(math.isfinite(v) for v in eyes):
             eyes = (0.0, 0.0, 1.0, 0.0)  # a horizontal vector: theta = 0
-        request = cls((x, y, max(w, 1.0), max(h, 1.0)), eyes, float(scale), size, mirror, integer)
+        request = cls((x, y, max(w, 1.0), max(h, 1.0)), eyes, float(scale), size, integer)
         ex0, ey0, ex1, ey1 = request.device_args()[1] if integer else eyes
         if ex0 == ex1 and ey0 == ey1:  # both eyes on one pixel: say theta = 0 outright
-            request = cls(request.box, (0.0, 0.0, 1.0, 0.0), request.scale, size, mirror, integer)
+            request = cls(request.box, (0.0, 0.0, 1.0, 0.0), request.scale, size, integer)
         return request
 
     def device_args(self) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int]]:
@@ -168,11 +165,7 @@ def crop_transform(request: CropRequest) -> CropTransform:
     # exact and each sum rounds once, as in the matrix product.
     corners = ((_CORNERS_X * rotation[0] + _CORNERS_Y * rotation[1]) * half
                + np.array([cx, cy], dtype=np.float32))
-    if request.mirror:
-        # Mirrored pixel index u' = W - 1 - u (a flip of the pixel array).
-        dst = np.array([[width - 1, 0], [width - 1, height], [-1, height]], dtype=np.float32)
-    else:
-        dst = np.array([[0, 0], [0, height], [width, height]], dtype=np.float32)
+    dst = np.array([[0, 0], [0, height], [width, height]], dtype=np.float32)
     to_crop = _affine_from_3_points(corners.astype(np.float64), dst.astype(np.float64))
     return CropTransform(to_crop, invert_affine(to_crop), (width, height), float(side))
 
@@ -200,3 +193,17 @@ def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     inter = iw * ih
     union = a[:, 2:3] * a[:, 3:4] + b[:, 2] * b[:, 3] - inter
     return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
+
+
+def lands_on(box: np.ndarray, boxes: np.ndarray, min_iou: float) -> bool:
+    """True if `box` (x, y, w, h) overlaps one of `boxes` (N, 4) by more than `min_iou` or
+    has its centre inside one: a detection of a face that is already there."""
+    boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+    if len(boxes) == 0:
+        return False
+    if iou(box, boxes).max() > min_iou:
+        return True
+    cx, cy = np.asarray(box[:2], np.float32) + np.asarray(box[2:4], np.float32) / 2
+    inside = ((boxes[:, 0] <= cx) & (cx <= boxes[:, 0] + boxes[:, 2]) &
+              (boxes[:, 1] <= cy) & (cy <= boxes[:, 1] + boxes[:, 3]))
+    return bool(inside.any())

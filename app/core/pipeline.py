@@ -12,7 +12,7 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 
 from .faces import Detection, Face, NUM_LANDMARKS
-from .geometry import CropRequest, CropTransform, box_of_points
+from .geometry import CropRequest, CropTransform, box_of_points, lands_on
 from .timing import StageClock
 from . import topology
 
@@ -54,6 +54,7 @@ class LandmarkModel(Protocol):
 # face_landmark_landmarks_to_roi). The mesh box is tighter than a detector box, so
 # its scale differs from the detector's; see tracking_scale().
 _EYE_A, _EYE_B = topology.OUTER_EYE_CORNERS
+SAME_FACE_IOU = 0.3  # a detection overlapping a face's mesh box this much is that face
 
 
 def largest_first(detections: Sequence[Detection]) -> list[Detection]:
@@ -109,13 +110,20 @@ class FacePipeline:
         )
 
     def process(self, frame: Any, max_faces: int) -> list[Face]:
-        """Detect on this frame, then landmarks per face until `max_faces` valid faces."""
+        """Detect on this frame, then landmarks per face until `max_faces` valid faces.
+
+        A detection that lands on a face found before it (a second box on one face, from
+        another detector model or tile) gives no second face."""
         faces: list[Face] = []
+        boxes: list[np.ndarray] = []
         for detection in self.detect(frame):
             if len(faces) >= max_faces:
                 break
+            if boxes and lands_on(detection.box, np.stack(boxes), SAME_FACE_IOU):
+                continue
             with self.clock.stage("landmarks"):
                 face = self.landmarks_for(frame, self.request_for(detection), detection)
             if face.valid:
                 faces.append(face)
+                boxes.append(box_of_points(face.xy[: topology.NUM_MESH]))
         return faces

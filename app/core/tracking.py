@@ -16,13 +16,12 @@ from typing import Any
 import numpy as np
 
 from .faces import Detection, Face
-from .geometry import box_of_points, iou
-from .pipeline import FacePipeline
+from .geometry import box_of_points, iou, lands_on
+from .pipeline import SAME_FACE_IOU, FacePipeline
 from .smoothing import LandmarkSmoother, params_for_strength
 from . import topology
 
 MESH_ROI_SCALE = 1.5  # face_landmark_landmarks_to_roi.pbtxt
-SAME_FACE_IOU = 0.3  # a detection or track overlapping a track this much is that face
 
 
 @dataclass
@@ -154,13 +153,7 @@ class FaceTracker:
             self.tracks.append(track)
 
     def _overlaps_track(self, detection: Detection) -> bool:
-        boxes = np.stack([t.box for t in self.tracks])
-        if iou(detection.box, boxes).max() > SAME_FACE_IOU:
-            return True
-        cx, cy = detection.box[:2] + detection.box[2:] / 2
-        inside = ((boxes[:, 0] <= cx) & (cx <= boxes[:, 0] + boxes[:, 2]) &
-                  (boxes[:, 1] <= cy) & (cy <= boxes[:, 1] + boxes[:, 3]))
-        return bool(inside.any())
+        return lands_on(detection.box, np.stack([t.box for t in self.tracks]), SAME_FACE_IOU)
 
     def _overlaps_track_box(self, box: np.ndarray) -> bool:
         return bool(iou(box, np.stack([t.box for t in self.tracks])).max() > SAME_FACE_IOU)

@@ -91,7 +91,7 @@ def build_maix_pc(settings: "Settings", clock: "StageClock", source: str | None 
     come from `settings.pc_models_dir` (relative to `app_dir`). Raises DeviceError or the
     PC backend's ModelError."""
     from ..pc.detector import BlazeFaceDetector
-    from ..pc.landmarker import MeshIrisLandmarker
+    from ..pc.landmarker import AttentionLandmarker
     from .inference import RgbDetector, RgbLandmarker
     from .platform import MaixPlatform
     from .settings_store import MaixSettingsStore
@@ -102,8 +102,8 @@ def build_maix_pc(settings: "Settings", clock: "StageClock", source: str | None 
     detector = BlazeFaceDetector(models_dir, settings.pc_detector, settings.pc_threads,
                                  settings.detector_conf_threshold,
                                  settings.detector_iou_threshold)
-    landmarker = MeshIrisLandmarker(models_dir, settings.pc_crop_scale, settings.pc_threads,
-                                    clock=clock)
+    landmarker = AttentionLandmarker(models_dir, settings.pc_crop_scale, settings.pc_threads,
+                                     clock=clock)
     if source is None or source.isdigit():
         width, height = size or DEFAULT_MAIX_PC_CAMERA
         platform = MaixPlatform.with_camera(width, height, disp=disp)

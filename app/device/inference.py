@@ -155,8 +155,6 @@ class MaixLandmarker:
         return self._size
 
     def infer(self, frame: image.Image, request: CropRequest) -> LandmarkOutput:
-        if request.mirror:
-            raise ValueError("nn.FaceLandmarks.crop_image cannot mirror a crop")
         if not request.integer:  # the device API is int-only: map back with the same ints
             request = dataclasses.replace(request, integer=True)
         (x, y, w, h), eyes = request.device_args()
@@ -191,7 +189,7 @@ class RgbDetector:
 
 
 class RgbLandmarker:
-    """A numpy-RGB landmark model (the PC's mesh + iris) taking maix images."""
+    """A numpy-RGB landmark model (the PC's attention mesh) taking maix images."""
 
     def __init__(self, model: LandmarkModel) -> None:
         self.model = model

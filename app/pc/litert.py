@@ -1,15 +1,16 @@
 """Running .tflite models with LiteRT, with a clear message when a file is missing.
 
 Models run through LiteRT's CompiledModel API, all in one shared Environment. The classic
-`Interpreter` gives each model its own XNNPACK thread pool: with four models taking turns
-every frame, each call first waits for its own pool's sleeping worker to wake. Measured
-here (2 threads, mesh then iris back to back): 0.79 + 1.39 ms with Interpreters against
-0.41 + 0.66 ms in one environment, as fast as each model alone.
+`Interpreter` gives each model its own XNNPACK thread pool: with several models taking
+turns every frame, each call first waits for its own pool's sleeping worker to wake.
+Measured here (2 threads, two landmark models back to back): 0.79 + 1.39 ms with
+Interpreters against 0.41 + 0.66 ms in one environment, as fast as each model alone.
 """
 from __future__ import annotations
 
 import atexit
 import ctypes
+import math
 import os
 import re
 import tempfile
@@ -94,71 +95,64 @@ def _environment() -> Any:  # -> ai_edge_litert.environment.Environment
             runtime_path=runtime, compiler_plugin_path=none, dispatch_library_path=none))
 
 
-def _compile(path: Path, threads: int) -> Any:  # -> ai_edge_litert CompiledModel
-    if not path.is_file():
+def _compile(path: Path, threads: int, content: bytes | None = None) -> Any:
+    """A CompiledModel of the file `path`, or of `content` (a model made from it)."""
+    if content is None and not path.is_file():
         raise ModelError(f"model not found: {path} (run ./build.sh setup to fetch the PC models)")
     environment = _environment()
     from ai_edge_litert.compiled_model import CompiledModel
     from ai_edge_litert.options import CpuOptions, Options
 
+    options = Options(cpu_options=CpuOptions(num_threads=threads))
     log: list[str] = []
     try:
         with _native_stderr(log):
-            return CompiledModel.from_file(str(path), environment=environment,
-                                           options=Options(cpu_options=CpuOptions(
-                                               num_threads=threads)))
+            if content is not None:
+                return CompiledModel.from_buffer(content, environment=environment,
+                                                 options=options)
+            return CompiledModel.from_file(str(path), environment=environment, options=options)
     except (ValueError, RuntimeError) as err:
         detail = _errors(log) or str(err).splitlines()[0]
         raise ModelError(f"cannot load model {path}: {detail}") from err
 
 
 class Model:
-    """One compiled model with named outputs, fed float32 NHWC batches.
+    """One compiled model with named outputs, fed float32 NHWC images.
 
-    Two ways to run it:
-    - `run(batch)`: copies `batch` in and returns every output (simple, safe to keep).
-    - the per-frame path: fill `input()` in place (a buffer this object owns), `invoke()`,
-      then read `output(name)`, which stays valid until the next `invoke()`.
+    Per frame: fill `input()` (or `input(k)`, for a model of several inputs) in place,
+    buffers this object owns, `invoke()`, then read `output(name)`, which stays valid
+    until the next `invoke()`.
+    `content`: the model's bytes, when they are not the file's own (a part of it).
     """
 
-    def __init__(self, path: Path, threads: int, batch: int = 1) -> None:
+    def __init__(self, path: Path, threads: int, content: bytes | None = None) -> None:
         self.path = path
-        self.model = _compile(path, threads)
+        self._content = content  # kept alive as long as the runtime may read it
+        self.model = _compile(path, threads, content)
         signatures = self.model.get_signature_list()
         signature = next(iter(signatures))
         inputs = self.model.get_input_tensor_details(signature)
-        if len(inputs) != 1:
-            raise ModelError(f"{path}: expected one input tensor, found {len(inputs)}")
-        self._signature = signature
-        self.input_shape = tuple(int(v) for v in next(iter(inputs.values()))["shape"])
-        outputs = self.model.get_output_tensor_details(signature)
+        self.input_names = tuple(signatures[signature]["inputs"])
+        self._inputs = [np.zeros(tuple(int(v) for v in inputs[name]["shape"]), np.float32)
+                        for name in self.input_names]
+        self.input_shape = self._inputs[0].shape
         # The model's declared order, which is also the order of its output buffers.
         self.output_names = tuple(signatures[signature]["outputs"])
-        # Shapes for a batch of 1, as the model declares them.
-        self._output_shapes = {name: tuple(int(v) for v in d["shape"])
-                               for name, d in outputs.items()}
-        self._batch = self.input_shape[0]
-        self._bind()
-        if batch != self._batch:
-            self.resize(batch)
-
-    def _bind(self) -> None:
-        """(Re)create the runtime buffers and the arrays they are read into and out of."""
+        # Output shapes from the model (not TensorBuffer.get_tensor_details: it builds a
+        # whole new LiteRT environment on every call).
+        details = self.model.get_output_tensor_details(signature)
+        self._output_shapes = {name: tuple(int(v) for v in details[name]["shape"])
+                               for name in self.output_names}
         self._in_buffers = self.model.create_input_buffers(0)
         self._out_buffers = self.model.create_output_buffers(0)
-        self._input = np.zeros((self._batch, *self.input_shape[1:]), np.float32)
-        # Output shapes as this batch size makes them (not TensorBuffer.get_tensor_details:
-        # it builds a whole new LiteRT environment on every call).
-        details = self.model.get_output_tensor_details(self._signature)
-        self._reads = []
-        for name, buffer in zip(self.output_names, self._out_buffers):
-            shape = tuple(int(v) for v in details[name]["shape"])
-            self._reads.append((buffer, int(np.prod(shape)), shape))
+        self._reads = [(buffer, math.prod(self._output_shapes[name]), self._output_shapes[name])
+                       for name, buffer in zip(self.output_names, self._out_buffers)]
         self._outputs: dict[str, np.ndarray] = {}
         # The first buffer write or read of a process builds LiteRT's tensor-buffer
         # environment (and logs it): done here, where the log is captured.
         with _native_stderr([]):
-            self._in_buffers[0].write(self._input)
+            for buffer, array in zip(self._in_buffers, self._inputs):
+                buffer.write(array)
             for buffer, size, _ in self._reads:
                 buffer.read(size, np.float32)
 
@@ -166,26 +160,17 @@ class Model:
     def input_hw(self) -> tuple[int, int]:
         return self.input_shape[1], self.input_shape[2]
 
-    @property
-    def batch(self) -> int:
-        return self._batch
-
     def output_shape(self, name: str) -> tuple[int, ...]:
-        """Shape of output `name` for a batch of 1, as the model declares it."""
+        """Shape of output `name`, as the model declares it."""
         return self._output_shapes[name]
 
-    def resize(self, batch: int) -> None:
-        """Make the input (and outputs) hold `batch` images; arrays taken before are void."""
-        self.model.resize_input_tensor(0, [batch, *self.input_shape[1:]], 0, strict=False)
-        self._batch = batch
-        self._bind()
-
-    def input(self) -> np.ndarray:
-        """(B, H, W, C) float32 array to fill in place before invoke()."""
-        return self._input
+    def input(self, index: int = 0) -> np.ndarray:
+        """(1, H, W, C) float32 array of input `index`, to fill in place before invoke()."""
+        return self._inputs[index]
 
     def invoke(self) -> None:
-        self._in_buffers[0].write(self._input)
+        for buffer, array in zip(self._in_buffers, self._inputs):
+            buffer.write(array)
         self.model.run_by_index(0, self._in_buffers, self._out_buffers)
         self._outputs = {name: buffer.read(size, np.float32).reshape(shape)
                          for name, (buffer, size, shape) in zip(self.output_names, self._reads)}
@@ -193,11 +178,3 @@ class Model:
     def output(self, name: str) -> np.ndarray:
         """Output `name` of the last invoke(); valid until the next invoke()."""
         return self._outputs[name]
-
-    def run(self, batch: np.ndarray) -> dict[str, np.ndarray]:
-        """batch (B, H, W, 3) float32 -> {output name: array}."""
-        if batch.shape[0] != self._batch:
-            self.resize(batch.shape[0])
-        self._input[...] = batch
-        self.invoke()
-        return dict(self._outputs)

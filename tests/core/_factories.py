@@ -18,11 +18,11 @@ MODELS = ROOT / "models" / "pc"
 def _pipeline():
     from app.core.pipeline import FacePipeline
     from app.pc.detector import BlazeFaceDetector
-    from app.pc.landmarker import MeshIrisLandmarker
+    from app.pc.landmarker import AttentionLandmarker
 
     det = BlazeFaceDetector(MODELS, "full_range")
     det.tiling = "off"  # the whole frame only, as the brief's `det.tiles = False`
-    return FacePipeline(det, MeshIrisLandmarker(MODELS))
+    return FacePipeline(det, AttentionLandmarker(MODELS))
 
 
 @functools.lru_cache(maxsize=None)

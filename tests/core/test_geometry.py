@@ -7,7 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
-from app.core.geometry import CropRequest, crop_transform, iou, box_of_points, apply_affine
+from app.core.geometry import (CropRequest, apply_affine, box_of_points, crop_transform, iou,
+                               lands_on)
 from conftest import load_rgb
 
 
@@ -86,16 +87,6 @@ def test_missing_eye_points_give_an_unrotated_crop(eye0, eye1):
     assert abs(t.to_crop[0, 1]) < 1e-12 and abs(t.to_crop[1, 0]) < 1e-12
 
 
-def test_mirror_flips_the_pixel_array():
-    rgb = load_rgb("astronaut.png")
-    request = CropRequest((150, 60, 120, 140), (180, 120, 240, 110), 1.5, (64, 64))
-    plain = crop_transform(request)
-    mirror = crop_transform(CropRequest(request.box, request.eyes, request.scale, request.size, True))
-    a = cv2.warpAffine(rgb, plain.to_crop, plain.size, flags=cv2.INTER_LINEAR)
-    b = cv2.warpAffine(rgb, mirror.to_crop, mirror.size, flags=cv2.INTER_LINEAR)
-    assert np.abs(a[:, ::-1].astype(int) - b.astype(int)).mean() < 1.0
-
-
 def test_crop_at_the_border_is_black_outside_the_image():
     rgb = load_rgb("obama_partial_face.jpg")
     h, w = rgb.shape[:2]
@@ -116,3 +107,12 @@ def test_iou_and_box_of_points():
     np.testing.assert_allclose(box_of_points(np.array([[1, 2], [4, 8], [3, 3]])), [1, 2, 3, 6])
     np.testing.assert_allclose(apply_affine(np.array([[2, 0, 1], [0, 3, -1]], float),
                                             np.array([[1, 1]])), [[3, 2]])
+
+
+def test_a_box_lands_on_a_face_by_overlap_or_by_its_centre():
+    faces = np.array([[100, 100, 200, 200], [400, 100, 100, 100]], np.float32)
+    assert lands_on(np.array([110, 90, 190, 220]), faces, 0.3)  # overlaps the first
+    assert lands_on(np.array([180, 180, 40, 40]), faces, 0.3)  # small, centre inside
+    assert not lands_on(np.array([290, 290, 100, 100]), faces, 0.3)  # corner touch only
+    assert not lands_on(np.array([600, 100, 50, 50]), faces, 0.3)
+    assert not lands_on(np.array([180, 180, 40, 40]), np.zeros((0, 4)), 0.3)

@@ -22,7 +22,7 @@ from app.device import maix_available, maix_nn_available  # noqa: E402
 from app.device.inference import RgbDetector, RgbLandmarker  # noqa: E402
 from app.device.platform import MaixPlatform, VideoSource  # noqa: E402
 from app.pc.detector import BlazeFaceDetector  # noqa: E402
-from app.pc.landmarker import MeshIrisLandmarker  # noqa: E402
+from app.pc.landmarker import AttentionLandmarker  # noqa: E402
 
 VIDEO = DATA / "single_face.mp4"
 FRAMES = 100  # the clip has 72: the source loops, as a looping demo would
@@ -31,7 +31,7 @@ NOSE_TIP = 4
 
 @pytest.fixture(scope="module")
 def pc_models():
-    return BlazeFaceDetector(MODELS), MeshIrisLandmarker(MODELS)
+    return BlazeFaceDetector(MODELS), AttentionLandmarker(MODELS)
 
 
 @pytest.fixture(scope="module")

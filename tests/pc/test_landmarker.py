@@ -1,37 +1,70 @@
-"""The PC landmarker's eye crops: the closed form equals the device-exact crop maths."""
+"""The PC landmarker: which model says whether a crop is a face, on real video frames."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from app.core.geometry import CropRequest, box_of_points, crop_transform
-from app.pc.landmarker import EYE_CROP_SCALE, eye_crops
-
-CORNERS = [
-    [[200.0, 120.0], [240.5, 126.25]],  # a level-ish eye
-    [[310.2, 80.7], [280.9, 140.1]],  # turned past 90 degrees
-    [[50.0, 50.0], [50.0, 90.0]],  # vertical
-    [[12.0, 7.5], [12.0, 7.5]],  # both corners on one point (a degenerate mesh)
-    [[-30.0, 5.0], [-2.0, -8.0]],  # off the image's top-left
-]
+from app.core.geometry import crop_transform
+from app.pc.landmarker import SURE_LOGIT, AttentionLandmarker
+from app.pc.sources import Source
+from conftest import DATA
 
 
-@pytest.mark.parametrize("mirror", [False, True])
-@pytest.mark.parametrize("pair", CORNERS)
-def test_eye_crop_matches_the_crop_request_path(pair, mirror):
-    corners = np.array([pair], np.float32)
-    got = eye_crops(corners, EYE_CROP_SCALE, (64, 64), np.array([mirror]))[0]
-    a, b = corners[0]
-    want = crop_transform(CropRequest.around(box_of_points(corners[0]), a, b, EYE_CROP_SCALE,
-                                             (64, 64), mirror=mirror, integer=False)).to_image
-    # crop_transform rounds its corners to float32: equal to that rounding, in pixels.
-    np.testing.assert_allclose(got, want, atol=1e-4 * max(1.0, np.abs(want).max()))
+def frames(name: str) -> list[np.ndarray]:
+    source = Source.open(str(DATA / name))
+    try:
+        return list(source.frames())
+    finally:
+        source.close()
 
 
-def test_two_eyes_at_once_equal_each_alone():
-    corners = np.array(CORNERS[:2], np.float32)
-    mirrored = np.array([False, True])
-    both = eye_crops(corners, EYE_CROP_SCALE, (64, 64), mirrored)
-    for i in range(2):
-        np.testing.assert_array_equal(
-            both[i], eye_crops(corners[i:i + 1], EYE_CROP_SCALE, (64, 64), mirrored[i:i + 1])[0])
+class Counting(AttentionLandmarker):
+    """Records the attention model's own face logit and whether the second model ran."""
+
+    def __init__(self, models_dir) -> None:
+        super().__init__(models_dir)
+        self.logits: list[float] = []
+        self.asked = 0
+        mesh, presence = self.model.mesh, self.presence.invoke
+
+        def mesh_logit(xyz):
+            logit = mesh(xyz)
+            self.logits.append(logit)
+            return logit
+
+        def ask():
+            self.asked += 1
+            presence()
+
+        self.model.mesh, self.presence.invoke = mesh_logit, ask  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="module")
+def landmarker(models_dir):
+    return Counting(models_dir)
+
+
+def test_a_cartoon_blob_the_attention_model_takes_for_a_face_is_refused(
+        pipeline_factory, landmarker):
+    """no_face.mp4 frame 89: the detectors propose a pink blob; the attention model's flag
+    says face (logit ~7), the 468-point model's flag says not (logit ~ -9)."""
+    pipeline = pipeline_factory(still=False)
+    rgb = frames("no_face.mp4")[89]
+    detections = pipeline.detect(rgb)
+    assert detections, "the detectors no longer propose the blob: pick another frame"
+    landmarker.asked, landmarker.logits = 0, []
+    scores = [landmarker.infer(rgb, pipeline.request_for(d)).score for d in detections]
+    assert max(landmarker.logits) > 5.0  # the attention flag alone would pass one (p > 0.99)
+    assert max(landmarker.logits) < SURE_LOGIT and landmarker.asked == len(detections)
+    assert max(scores) < pipeline.landmark_threshold  # refused as a face
+
+
+def test_real_faces_need_no_second_opinion(pipeline_factory, landmarker):
+    pipeline = pipeline_factory(still=False)
+    landmarker.asked, landmarker.logits = 0, []
+    for rgb in frames("single_face.mp4")[::6]:
+        detection = pipeline.detect(rgb)[0]
+        out = landmarker.infer(rgb, pipeline.request_for(detection))
+        assert out.score > 0.99
+        assert out.transform.size == crop_transform(pipeline.request_for(detection)).size
+    assert landmarker.asked == 0 and min(landmarker.logits) > SURE_LOGIT
