@@ -35,6 +35,16 @@ def load_rgb(name: str) -> np.ndarray:
     return read_image(_require(DATA / name))
 
 
+def load_video(name: str) -> list[np.ndarray]:
+    """Every frame of a test video, RGB."""
+    from app.pc.sources import Source
+    source = Source.open(str(_require(DATA / name)))
+    try:
+        return list(source.frames())
+    finally:
+        source.close()
+
+
 @pytest.fixture(scope="session")
 def pipeline_factory(models_dir):
     """Build a PC FacePipeline (LiteRT models loaded once per configuration)."""

@@ -2,8 +2,6 @@
 toggles, the tracker follows at once, and the changes are saved and restored."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 

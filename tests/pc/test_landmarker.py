@@ -1,21 +1,11 @@
 """The PC landmarker: which model says whether a crop is a face, on real video frames."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from app.core.geometry import crop_transform
 from app.pc.landmarker import SURE_LOGIT, AttentionLandmarker
-from app.pc.sources import Source
-from conftest import DATA
-
-
-def frames(name: str) -> list[np.ndarray]:
-    source = Source.open(str(DATA / name))
-    try:
-        return list(source.frames())
-    finally:
-        source.close()
+from conftest import load_video
 
 
 class Counting(AttentionLandmarker):
@@ -49,7 +39,7 @@ def test_a_cartoon_blob_the_attention_model_takes_for_a_face_is_refused(
     """no_face.mp4 frame 89: the detectors propose a pink blob; the attention model's flag
     says face (logit ~7), the 468-point model's flag says not (logit ~ -9)."""
     pipeline = pipeline_factory(still=False)
-    rgb = frames("no_face.mp4")[89]
+    rgb = load_video("no_face.mp4")[89]
     detections = pipeline.detect(rgb)
     assert detections, "the detectors no longer propose the blob: pick another frame"
     landmarker.asked, landmarker.logits = 0, []
@@ -62,7 +52,7 @@ def test_a_cartoon_blob_the_attention_model_takes_for_a_face_is_refused(
 def test_real_faces_need_no_second_opinion(pipeline_factory, landmarker):
     pipeline = pipeline_factory(still=False)
     landmarker.asked, landmarker.logits = 0, []
-    for rgb in frames("single_face.mp4")[::6]:
+    for rgb in load_video("single_face.mp4")[::6]:
         detection = pipeline.detect(rgb)[0]
         out = landmarker.infer(rgb, pipeline.request_for(detection))
         assert out.score > 0.99

@@ -3,20 +3,10 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import pytest
 
 from app.core.geometry import box_of_points, iou
 from app.core.tracking import FaceTracker
-from app.pc.sources import Source
-from conftest import DATA, load_rgb
-
-
-def video(name: str) -> list[np.ndarray]:
-    source = Source.open(str(DATA / name))
-    try:
-        return list(source.frames())
-    finally:
-        source.close()
+from conftest import load_rgb, load_video
 
 
 def track(pipeline, frames, **kwargs):
@@ -29,7 +19,7 @@ def track(pipeline, frames, **kwargs):
 
 
 def test_one_face_keeps_its_id_and_the_detector_is_rare(pipeline_factory):
-    frames = video("single_face.mp4")
+    frames = load_video("single_face.mp4")
     _, results, stats = track(pipeline_factory(still=False), frames, max_faces=1)
     assert all(len(faces) == 1 for faces in results)
     assert {faces[0].track_id for faces in results} == {1}
@@ -38,7 +28,7 @@ def test_one_face_keeps_its_id_and_the_detector_is_rare(pipeline_factory):
 
 
 def test_below_the_limit_the_detector_runs_every_interval(pipeline_factory):
-    frames = video("single_face.mp4")
+    frames = load_video("single_face.mp4")
     _, _, stats = track(pipeline_factory(still=False), frames, max_faces=2, detector_interval=10)
     runs = sum(s.detector_runs for s in stats)
     assert runs == 1 + (len(frames) - 1) // 10
@@ -46,7 +36,7 @@ def test_below_the_limit_the_detector_runs_every_interval(pipeline_factory):
 
 def test_tracking_matches_detection_every_frame(pipeline_factory):
     """Landmarks from tracked crops agree with landmarks from detector crops."""
-    frames = video("single_face.mp4")
+    frames = load_video("single_face.mp4")
     _, tracked, _ = track(pipeline_factory(still=False), frames, max_faces=1, smoothing=0.0)
     _, detected, stats = track(pipeline_factory(still=False), frames, max_faces=1,
                                smoothing=0.0, tracking=False)
@@ -57,7 +47,7 @@ def test_tracking_matches_detection_every_frame(pipeline_factory):
 
 
 def test_face_leaves_then_no_faces(pipeline_factory):
-    frames = video("face_noface.mov")
+    frames = load_video("face_noface.mov")
     _, results, stats = track(pipeline_factory(still=False), frames, max_faces=2)
     counts = [len(f) for f in results]
     assert counts[0] == 1
@@ -69,7 +59,7 @@ def test_face_leaves_then_no_faces(pipeline_factory):
 
 
 def test_face_appears_and_is_picked_up_at_once(pipeline_factory):
-    frames = video("noface_face.mov")
+    frames = load_video("noface_face.mov")
     _, results, _ = track(pipeline_factory(still=False), frames, max_faces=2)
     counts = [len(f) for f in results]
     first = counts.index(1)
