@@ -71,7 +71,7 @@ EYE_CONTOUR_33_133 = (33, 7, 163, 144, 145, 153, 154, 155, 133,
 EYE_CONTOUR_362_263 = (263, 249, 390, 373, 374, 380, 381, 382, 362,
                        466, 388, 387, 386, 385, 384, 398)
 
-# The 71 eye points per eye that the iris model (or the attention model) gives, in
+# The 71 eye points per eye that the attention model (and the iris model) gives, in
 # output order, mapped to the mesh landmarks they replace (eye contour, then halos
 # x2..x5).
 EYE_REFINEMENT_33_133 = (
