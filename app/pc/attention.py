@@ -303,8 +303,7 @@ class AttentionMesh:
         except ModelError:
             raise
         except Exception as err:  # a corrupt flatbuffer fails anywhere in the parser
-            raise ModelError(f"cannot load model {path}: not a model MediaPipe's attention "
-                             f"mesh ({type(err).__name__}: {err})") from err
+            raise ModelError(f"cannot load model {path}: {type(err).__name__}: {err}") from err
         self.first = Model(path, threads, content=self.parts.first)
         self.second = Model(path, threads, content=self.parts.second)
         self._map_shape = self.first.output_shape(self.parts.feature_map)[1:]
