@@ -1,4 +1,4 @@
-"""Wiring: settings -> backend -> tracker -> app loop. Picks the device or the PC.
+"""Runs the app: command line -> settings -> backend (app/backends.py) -> frame loop.
 
 Settings are layered: app.yaml's defaults, then what the user changed on screen (the
 device's data/config.ini through maix.app, the same INI format on a PC), then command-
@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from .cli import APP_DIR, DEMO_SOURCE, build_parser, fail
-from .core.manifest import load_settings as load_manifest_settings
-from .core.persist import IniStore, SettingsStore, load_settings
-from .core.pipeline import FacePipeline
+from . import backends
+from .backends import APP_DIR, MANIFEST, Models
+from .cli import DEMO_SOURCE, build_parser, fail
+from .core.manifest import read_defaults
+from .core.persist import IniStore, SettingsStore, apply_saved
+from .core.platform import Platform
 from .core.settings import Settings
 from .core.timing import StageClock
-from .core.tracking import FaceTracker
-from .core.ui import UiState
 
-MANIFEST = APP_DIR / "app.yaml"
+if TYPE_CHECKING:
+    from .device.platform import MaixPlatform
+    from .pc.sources import Source
+
 PC_SETTINGS = APP_DIR / "data" / "config.ini"
 
 
@@ -28,24 +32,9 @@ def warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
-def make_tracker(pipeline: FacePipeline, settings: Settings, tracking: bool = True) -> FaceTracker:
-    return FaceTracker(pipeline, max_faces=settings.max_faces,
-                       detector_interval=settings.detector_interval,
-                       smoothing=settings.smoothing, tracking=tracking)
-
-
-def command_line_overrides(args: argparse.Namespace) -> dict:
-    overrides = {}
-    if args.max_faces is not None:
-        overrides["max_faces"] = args.max_faces
-    if args.view is not None:
-        overrides["view"] = args.view
-    return overrides
-
-
 def run(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
-    defaults = load_manifest_settings(MANIFEST, warn)
+    defaults = read_defaults(MANIFEST, warn)
     backend = args.backend
     if backend == "auto":
         backend = "device" if _device_available() else "pc"
@@ -61,163 +50,194 @@ def _device_available() -> bool:
     return maix_nn_available()
 
 
-def _settings(defaults: Settings, store: SettingsStore, args: argparse.Namespace) -> tuple[Settings, Settings]:
-    """(persisted settings, settings for this run with the command line on top)."""
-    saved = load_settings(defaults, store, warn)
-    return saved, saved.replace(**command_line_overrides(args))
+def _settings(defaults: Settings, store: SettingsStore, args: argparse.Namespace) -> Settings:
+    """The settings of this run: saved changes over the defaults, the command line on top."""
+    overrides: dict[str, Any] = {}
+    if args.max_faces is not None:
+        overrides["max_faces"] = args.max_faces
+    if args.view is not None:
+        overrides["view"] = args.view
+    return apply_saved(defaults, store, warn).replace(**overrides)
 
 
-def _loop(platform, detector, landmarker, store, clock, settings, keys=None, tracking=True,
-          locale: str = "en", captions=None) -> int:
-    from .core.app_loop import FaceApp
-    pipeline = FacePipeline(detector, landmarker, settings.landmarks_conf_threshold, clock)
-    app = FaceApp(platform, make_tracker(pipeline, settings, tracking),
-                  UiState(settings, locale=locale), store, clock, warn, keys=keys,
-                  captions=captions)
-    return app.run()
-
-
-def _maix_captions():
-    """(system locale, caption painter source) on maix; English without a CJK font."""
-    from .device.captions import MaixCaptions, system_locale
-    locale = system_locale()
-    if locale.startswith("en"):
-        return "en", None
-    return locale, MaixCaptions().painter
-
+# -- on maix (the device, or MaixPy on a PC) -------------------------------------------
 
 def _run_device(args: argparse.Namespace, defaults: Settings) -> int:
     """The MaixCAM: maix.nn models, camera, display, touch and app config."""
-    from .device import build
+    from .device import run_guarded
     from .device.settings_store import MaixSettingsStore
 
-    store = MaixSettingsStore()
+    def body(disp: Any) -> int:
+        store = MaixSettingsStore()
+        clock = StageClock()
+        settings = _settings(defaults, store, args)
+        models = backends.device_models(settings, clock)
+        return _run_on_maix(backends.device_platform(models, disp), models, settings, store,
+                            clock)
 
-    def assemble(settings: Settings, clock: StageClock, disp):
-        platform, detector, landmarker, _ = build(settings, clock, disp)
-        return platform, detector, landmarker
-
-    return _run_on_maix(args, defaults, store, assemble)
+    return run_guarded(body)
 
 
 def _run_maix_pc(args: argparse.Namespace, defaults: Settings) -> int:
     """maix camera/display/touch (MaixPy on a PC) with the PC's LiteRT models."""
-    from .device import build_maix_pc
-
-    source = args.source or (None if _camera_present() else str(DEMO_SOURCE))
-
-    def assemble(settings: Settings, clock: StageClock, disp):
-        platform, detector, landmarker, _ = build_maix_pc(
-            settings, clock, source, APP_DIR, loop=args.source is None, disp=disp)
-        return platform, detector, landmarker
-
-    return _run_on_maix(args, defaults, _pc_store(args), assemble)
-
-
-def _run_on_maix(args: argparse.Namespace, defaults: Settings, store: SettingsStore,
-                 assemble) -> int:
-    """Build inside maix's guard (errors shown on screen, as official apps do) and loop."""
     from .device import run_guarded
 
-    def body(disp) -> int:
+    source = args.source or (None if _camera_present() else str(DEMO_SOURCE))
+    store = _pc_store(args)
+
+    def body(disp: Any) -> int:
         clock = StageClock()
-        _, settings = _settings(defaults, store, args)
-        platform, detector, landmarker = assemble(settings, clock, disp)
-        locale, captions = _maix_captions()
-        try:
-            return _loop(platform, detector, landmarker, store, clock, settings,
-                         locale=locale, captions=captions)
-        finally:
-            platform.close()
+        settings = _settings(defaults, store, args)
+        models = backends.maix_pc_models(settings, tracking=True, clock=clock)
+        platform = backends.maix_pc_platform(source, disp, loop=args.source is None)
+        return _run_on_maix(platform, models, settings, store, clock)
 
     return run_guarded(body)
 
+
+def _run_on_maix(platform: "MaixPlatform", models: Models, settings: Settings,
+                 store: SettingsStore, clock: StageClock) -> int:
+    """The frame loop on a maix platform, with captions in the system language."""
+    from .device.captions import MaixCaptions, system_locale
+
+    locale = system_locale()
+    captions = None if locale.startswith("en") else MaixCaptions().painter
+    try:
+        app = backends.make_app(platform, models, settings, store, warn, tracking=True,
+                                clock=clock, locale=locale, captions=captions)
+        return app.run()
+    finally:
+        platform.close()
+
+
+# -- on a PC ---------------------------------------------------------------------------
 
 def _pc_store(args: argparse.Namespace) -> IniStore:
     return IniStore(args.settings or PC_SETTINGS, warn=warn)
 
 
-def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
-    from .pc.batch import process
-    from .pc.detector import BlazeFaceDetector
-    from .pc.landmarker import AttentionLandmarker
-    from .pc.litert import ModelError
-    from .pc.sources import IMAGE_SUFFIXES, Source, SourceError
+def _camera_present() -> bool:
+    return Path("/dev/video0").exists()
 
-    headless = args.headless
-    spec = args.source
-    demo = spec is None
-    if demo:
-        spec = "0" if _camera_present() else str(DEMO_SOURCE)
-    if not headless:
-        from .pc.window import display_available
-        if not display_available():
-            headless = True
-            print("no display: running headless", file=sys.stderr)
-    if demo and spec == str(DEMO_SOURCE) and not DEMO_SOURCE.exists():
+
+@dataclass(frozen=True)
+class PcOutputs:
+    """Where a PC run writes: JSON lines and the annotated video or image (either None)."""
+
+    json: Path | None
+    media: Path | None
+
+
+def _source_spec(args: argparse.Namespace) -> tuple[str, bool]:
+    """(what to open, whether it is the default demo source, which loops)."""
+    if args.source is not None:
+        return args.source, False
+    return ("0" if _camera_present() else str(DEMO_SOURCE)), True
+
+
+def _wants_window(args: argparse.Namespace) -> bool:
+    if args.headless:
+        return False
+    from .pc.window import display_available
+    if display_available():
+        return True
+    print("no display: running headless", file=sys.stderr)
+    return False
+
+
+def _default_outputs(spec: str) -> PcOutputs:
+    """out/<source>_landmarks.(png|mp4) and .jsonl: a run without a window and without
+    outputs named would otherwise be wasted work."""
+    from .pc.sources import IMAGE_SUFFIXES
+
+    stem = f"camera{spec}" if spec.isdigit() else Path(spec).stem
+    suffix = ".png" if Path(spec).suffix.lower() in IMAGE_SUFFIXES else ".mp4"
+    out = APP_DIR / "out"
+    out.mkdir(exist_ok=True)
+    outputs = PcOutputs(out / f"{stem}_landmarks.jsonl", out / f"{stem}_landmarks{suffix}")
+    print(f"writing {outputs.media} and {outputs.json}", file=sys.stderr)
+    return outputs
+
+
+@dataclass(frozen=True)
+class PcRun:
+    """What a PC run decided before its first frame."""
+
+    source: "Source"
+    outputs: PcOutputs
+    window: bool  # a window (else headless: files only)
+    loop: bool  # rewind at the end (the demo video)
+    tracking: bool  # landmark tracking (off for stills and --no-tracking)
+    max_frames: int | None
+
+
+def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
+    """LiteRT models and OpenCV sources, in a window or headless (files out)."""
+    from .pc.litert import ModelError
+    from .pc.sources import Source, SourceError
+
+    spec, demo = _source_spec(args)
+    if demo and not spec.isdigit() and not DEMO_SOURCE.exists():
         return fail(f"no camera, and the demo video {DEMO_SOURCE.relative_to(APP_DIR)} is not "
                     "fetched yet: run ./build.sh setup, or pass --source")
+    window = _wants_window(args)
     try:
         source = Source.open(spec)
     except SourceError as err:
         return fail(str(err))
-    if headless and args.json is None and args.output is None:
-        # Headless with nowhere to write would be wasted work: default to out/.
-        stem = Path(spec).stem if not spec.isdigit() else f"camera{spec}"
-        suffix = ".png" if Path(spec).suffix.lower() in IMAGE_SUFFIXES else ".mp4"
-        args.output = APP_DIR / "out" / f"{stem}_landmarks{suffix}"
-        args.json = APP_DIR / "out" / f"{stem}_landmarks.jsonl"
-        args.output.parent.mkdir(exist_ok=True)
-        print(f"writing {args.output} and {args.json}", file=sys.stderr)
+    outputs = PcOutputs(args.json, args.output)
+    if not window and outputs == PcOutputs(None, None):
+        outputs = _default_outputs(spec)
+    run = PcRun(source, outputs, window, loop=demo,
+                tracking=not args.no_tracking and not source.still, max_frames=args.max_frames)
     store = _pc_store(args)
-    _, settings = _settings(defaults, store, args)
+    settings = _settings(defaults, store, args)
     clock = StageClock()
-    models_dir = Path(settings.pc_models_dir)
-    if not models_dir.is_absolute():
-        models_dir = APP_DIR / models_dir
     try:
-        detector = BlazeFaceDetector(models_dir, settings.pc_detector, settings.pc_threads,
-                                     settings.detector_conf_threshold,
-                                     settings.detector_iou_threshold)
-        landmarker = AttentionLandmarker(models_dir, settings.pc_crop_scale, settings.pc_threads,
-                                         clock=clock)
+        models = backends.pc_models(settings, still=source.still, tracking=run.tracking,
+                                    clock=clock)
     except ModelError as err:
         source.close()
         return fail(str(err))
-    detector.tiling = settings.pc_tiling
-    detector.still = source.still
-    tracking = not args.no_tracking and not source.still
-    detector.every_frame = not tracking
-    if not headless:
-        from .pc.window import WindowPlatform
-        platform = WindowPlatform(source, loop=demo, max_frames=args.max_frames)
+    return _run_pc_loop(run, models, settings, store, clock)
+
+
+def _run_pc_loop(run: PcRun, models: Models, settings: Settings, store: SettingsStore,
+                 clock: StageClock) -> int:
+    """Open the outputs and the platform, run the frame loop, close everything.
+    A stop signal ends the run between frames: exit code 128 + the signal's number."""
+    from .pc.headless import HeadlessPlatform
+    from .pc.outputs import JsonLines, MediaWriter
+    from .pc.stop import StopRequest
+    from .pc.window import WindowPlatform
+
+    frames = 0
+    with StopRequest() as stop:
+        sinks: list[JsonLines] = []
         try:
-            return _loop(platform, detector, landmarker, store, clock, settings,
-                         keys=platform.key, tracking=tracking)
-        except KeyboardInterrupt:
-            return 130
+            if run.outputs.json is not None:
+                sinks.append(JsonLines(run.outputs.json))
+            platform: Platform
+            if run.window:
+                platform = WindowPlatform(run.source, stop, loop=run.loop,
+                                          max_frames=run.max_frames)
+            else:
+                media = MediaWriter(run.outputs.media, run.source.fps) if run.outputs.media else None
+                platform = HeadlessPlatform(run.source, media, stop, max_frames=run.max_frames)
+            app = backends.make_app(platform, models, settings, store, warn,
+                                    tracking=run.tracking, clock=clock, sinks=sinks)
+            try:
+                app.run()
+            finally:
+                frames = app.frames
+                platform.close()
+        except OSError as err:
+            return fail(str(err))
         finally:
-            platform.close()
-
-    from .core.render.renderer import Renderer
-    from .core.render.view import ViewState
-    pipeline = FacePipeline(detector, landmarker, settings.landmarks_conf_threshold, clock)
-    tracker = make_tracker(pipeline, settings, tracking)
-    renderer, view = Renderer(), ViewState.from_settings(settings)
-
-    def draw(rgb, faces, ms) -> None:
-        renderer.draw(rgb, faces, view)
-
-    try:
-        process(source, tracker, clock, draw, args.json, args.output, max_frames=args.max_frames)
-    except KeyboardInterrupt:
-        return 130
-    except OSError as err:
-        return fail(str(err))
-    finally:
-        source.close()
+            run.source.close()
+            for sink in sinks:
+                sink.close()
+    if stop.requested:
+        print(f"interrupted after {frames} frames; outputs closed", file=sys.stderr)
+        return 128 + (stop.signal or 2)
     return 0
-
-
-def _camera_present() -> bool:
-    return Path("/dev/video0").exists()

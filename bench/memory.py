@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from pipeline_vs_mediapipe import DATA, MANIFEST, Ours, decode_video  # noqa: E402
 
-from app.core.manifest import load_settings  # noqa: E402
+from app.core.manifest import read_defaults  # noqa: E402
 
 MB = 1024 * 1024
 
@@ -56,11 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the readings here")
     args = parser.parse_args(argv)
 
-    settings = load_settings(MANIFEST, lambda m: print(f"warning: {m}", file=sys.stderr))
+    settings = read_defaults(MANIFEST, lambda m: print(f"warning: {m}", file=sys.stderr))
     clip, fps = decode_video(DATA / "single_face.mp4")
     blank = np.zeros_like(clip[0])
-    ours = Ours("ours, tracking", settings, ROOT / settings.pc_models_dir, args.threads, 1,
-                tracking=True)
+    ours = Ours("ours, tracking", settings.replace(pc_threads=args.threads), 1, tracking=True)
     detector_runs = faces = 0
     readings: list[dict[str, float]] = []
     start = time.perf_counter()

@@ -27,7 +27,8 @@ from app.core.render import painters  # noqa: E402
 from app.core.render.renderer import Renderer, hud_lines  # noqa: E402
 from app.core.render.styles import DEFAULT_STYLES  # noqa: E402
 from app.core.render.ui_paint import draw_ui  # noqa: E402
-from app.core.render.view import Hud, View, ViewState  # noqa: E402
+from app.core.render.view import Hud, ViewState  # noqa: E402
+from app.core.settings import View  # noqa: E402
 from app.core.settings import Settings  # noqa: E402
 from app.core.ui import UiState, layout  # noqa: E402
 
@@ -36,15 +37,11 @@ DISPLAY = (552, 368)
 
 
 def real_face(image: Path) -> tuple[np.ndarray, Face]:
-    from app.core.pipeline import FacePipeline
-    from app.pc.detector import BlazeFaceDetector
-    from app.pc.landmarker import AttentionLandmarker
+    from app.backends import photo_faces
     from app.pc.sources import read_image
 
     rgb = read_image(image)
-    det = BlazeFaceDetector(ROOT / "models" / "pc", "full_range")
-    det.tiling = "off"
-    faces = FacePipeline(det, AttentionLandmarker(ROOT / "models" / "pc")).process(rgb, 1)
+    faces = photo_faces(rgb, Settings(max_faces=1, pc_detector="full_range", pc_tiling="off"))
     if not faces:
         raise SystemExit(f"no face found in {image}")
     return rgb, faces[0]

@@ -54,12 +54,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.core.manifest import load_settings  # noqa: E402
-from app.core.pipeline import FacePipeline  # noqa: E402
+from app import backends  # noqa: E402
+from app.core.manifest import read_defaults  # noqa: E402
 from app.core.render.renderer import Renderer  # noqa: E402
 from app.core.render.view import ViewState  # noqa: E402
 from app.core.timing import StageClock  # noqa: E402
-from app.core.tracking import FaceTracker  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 MANIFEST = ROOT / "app.yaml"
@@ -125,25 +124,14 @@ class Record:
 
 
 class Ours:
-    def __init__(self, label: str, settings, models_dir: Path, threads: int, max_faces: int,
-                 tracking: bool) -> None:
-        from app.pc.detector import BlazeFaceDetector
-        from app.pc.landmarker import AttentionLandmarker
-
+    def __init__(self, label: str, settings, max_faces: int, tracking: bool) -> None:
         self.label = label
         self.clock = StageClock()
-        detector = BlazeFaceDetector(models_dir, settings.pc_detector, threads,
-                                     settings.detector_conf_threshold,
-                                     settings.detector_iou_threshold)
-        detector.tiling, detector.still = settings.pc_tiling, False  # a video, as the app
-        detector.every_frame = not tracking
-        landmarker = AttentionLandmarker(models_dir, settings.pc_crop_scale, threads,
-                                         clock=self.clock)
-        pipeline = FacePipeline(detector, landmarker, settings.landmarks_conf_threshold,
-                                self.clock)
-        self.tracker = FaceTracker(pipeline, max_faces=max_faces,
-                                   detector_interval=settings.detector_interval,
-                                   smoothing=settings.smoothing, tracking=tracking)
+        settings = settings.replace(max_faces=max_faces)
+        # A video, as the app assembles it for one.
+        models = backends.pc_models(settings, still=False, tracking=tracking, clock=self.clock)
+        self.tracker = backends.make_tracker(models, settings, tracking=tracking,
+                                             clock=self.clock)
         self.renderer = Renderer()
         self.view = ViewState.from_settings(settings)
         self._faces: list = []
@@ -341,10 +329,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the numbers here")
     args = parser.parse_args(argv)
 
-    settings = load_settings(MANIFEST, lambda m: print(f"warning: {m}", file=sys.stderr))
+    settings = read_defaults(MANIFEST, lambda m: print(f"warning: {m}", file=sys.stderr))
+    settings = settings.replace(pc_threads=args.threads)
     if args.detector:
         settings = settings.replace(pc_detector=args.detector)
-    models_dir = ROOT / settings.pc_models_dir
     info = machine()
     print(f"# {info['cpu']}, {info['cores']} cores; Python {info['python']}, numpy "
           f"{info['numpy']}, mediapipe {info['mediapipe']}, ai-edge-litert "
@@ -366,8 +354,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         n = scenario.max_faces
         contenders = [
-            Ours("ours, tracking", settings, models_dir, args.threads, n, tracking=True),
-            Ours("ours, every frame", settings, models_dir, args.threads, n, tracking=False),
+            Ours("ours, tracking", settings, n, tracking=True),
+            Ours("ours, every frame", settings, n, tracking=False),
             MediaPipeFaceMesh("MediaPipe, tracking", n, static=False),
             MediaPipeFaceMesh("MediaPipe, every frame", n, static=True),
         ]

@@ -45,22 +45,55 @@ def load_video(name: str) -> list[np.ndarray]:
         source.close()
 
 
+def _model_settings(settings: dict) -> dict:
+    """The settings the models are built with (the rest are the tracker's)."""
+    return {k: v for k, v in settings.items()
+            if k.startswith("pc_") or k in ("detector_conf_threshold", "detector_iou_threshold")}
+
+
 @pytest.fixture(scope="session")
-def pipeline_factory(models_dir):
-    """Build a PC FacePipeline (LiteRT models loaded once per configuration)."""
-    from app.core.pipeline import FacePipeline
-    from app.pc.detector import BlazeFaceDetector
-    from app.pc.landmarker import AttentionLandmarker
+def pc_models(models_dir):
+    """`pc_models(still=True, tracking=False, **settings)`: the PC backend's models as the
+    app assembles them (app.backends.pc_models), loaded once per configuration."""
+    from app import backends
+    from app.core.settings import Settings
 
     cache: dict = {}
 
-    def make(variant: str = "auto", tiling: str = "auto", still: bool = True,
-             every_frame: bool = False):
-        key = variant
+    def make(still: bool = True, tracking: bool = False, **settings):
+        key = (still, tracking, tuple(sorted(settings.items())))
         if key not in cache:
-            cache[key] = (BlazeFaceDetector(models_dir, variant), AttentionLandmarker(models_dir))
-        detector, landmarker = cache[key]
-        detector.tiling, detector.still, detector.every_frame = tiling, still, every_frame
-        return FacePipeline(detector, landmarker)
+            cache[key] = backends.pc_models(Settings().replace(**settings), still=still,
+                                            tracking=tracking)
+        return cache[key]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def find_faces(pc_models):
+    """`find_faces(rgb, max_faces=10, **settings)`: the faces the app finds in a photo."""
+    from app import backends
+    from app.core.settings import Settings
+
+    def find(rgb: np.ndarray, max_faces: int = 10, **settings):
+        models = pc_models(still=True, tracking=False, **_model_settings(settings))
+        chosen = Settings().replace(max_faces=max_faces, smoothing=0.0, **settings)
+        return backends.make_tracker(models, chosen, tracking=False).update(rgb, 0.0)
+
+    return find
+
+
+@pytest.fixture(scope="session")
+def pc_tracker(pc_models):
+    """`pc_tracker(tracking=True, **settings)`: a new tracker on the PC models for video
+    frames, as the app runs it."""
+    from app import backends
+    from app.core.settings import Settings
+
+    def make(tracking: bool = True, **settings):
+        chosen = Settings().replace(**settings)
+        models = pc_models(still=False, tracking=tracking, **_model_settings(settings))
+        return backends.make_tracker(models, chosen, tracking=tracking)
 
     return make

@@ -14,10 +14,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.backends import photo_faces  # noqa: E402
 from app.core import topology  # noqa: E402
-from app.core.pipeline import FacePipeline  # noqa: E402
-from app.pc.detector import BlazeFaceDetector  # noqa: E402
-from app.pc.landmarker import AttentionLandmarker  # noqa: E402
+from app.core.settings import Settings  # noqa: E402
 from app.pc.sources import read_image  # noqa: E402
 
 SIZE, SS = 96, 4  # drawn 4x larger, then downsampled for clean anti-aliasing
@@ -25,9 +24,7 @@ SIZE, SS = 96, 4  # drawn 4x larger, then downsampled for clean anti-aliasing
 
 def main() -> int:
     rgb = read_image(ROOT / "tests" / "data" / "astronaut.png")
-    pipe = FacePipeline(BlazeFaceDetector(ROOT / "models" / "pc"),
-                        AttentionLandmarker(ROOT / "models" / "pc"))
-    face = pipe.process(rgb, max_faces=1)[0]
+    face = photo_faces(rgb, Settings(max_faces=1, smoothing=0.0))[0]
     xy = face.xy[: topology.NUM_MESH].astype(np.float64)
     # Level the eyes, then fit the mesh into 78% of the tile.
     a, b = xy[33], xy[263]
@@ -44,9 +41,9 @@ def main() -> int:
                    (big - radius, big - radius)):
         cv2.circle(tile, (cx, cy), radius, (40, 30, 24, 255), -1, cv2.LINE_AA)
     pts = np.round(xy * 16).astype(np.int32)
-    segments = [pts[list(e)] for e in topology.edges(topology.FACEMESH_TESSELATION)]
+    segments = [pts[list(e)] for e in sorted(topology.FACEMESH_TESSELATION)]
     cv2.polylines(tile, segments, False, (200, 160, 70, 255), 2, cv2.LINE_AA, shift=4)
-    contours = [pts[list(e)] for e in topology.edges(topology.FACEMESH_CONTOURS)]
+    contours = [pts[list(e)] for e in sorted(topology.FACEMESH_CONTOURS)]
     cv2.polylines(tile, contours, False, (120, 240, 255, 255), 5, cv2.LINE_AA, shift=4)
     icon = cv2.resize(tile, (SIZE, SIZE), interpolation=cv2.INTER_AREA)
     out = ROOT / "assets" / "icon.png"

@@ -38,16 +38,13 @@ VIEWS = {"view_mesh.png": Settings(view="mesh"),
 
 
 def detect(path: Path):
-    from app.core.pipeline import FacePipeline
-    from app.pc.detector import BlazeFaceDetector
-    from app.pc.landmarker import AttentionLandmarker
+    from app.backends import photo_faces
     from app.pc.sources import read_image
 
     rgb = read_image(path)
-    det = BlazeFaceDetector(ROOT / "models" / "pc", "full_range")
-    det.tiling = "off"  # whole frame only (the brief's `det.tiles = False`)
-    pipe = FacePipeline(det, AttentionLandmarker(ROOT / "models" / "pc"))
-    return rgb, pipe.process(rgb, max_faces=2)
+    # The full-range detector on the whole photo only (no tiles), smoothing off.
+    settings = Settings(max_faces=2, smoothing=0.0, pc_detector="full_range", pc_tiling="off")
+    return rgb, photo_faces(rgb, settings)
 
 
 def to_frame(face: Face, scale: float, offset: np.ndarray) -> Face:

@@ -1,16 +1,20 @@
-"""The app's frame loop, the same on the device and on a PC.
+"""The app's frame loop, one for every way the app runs: the device, a PC window, and
+a PC run without a screen (files in, JSON lines and an annotated video out).
 
-read -> track (detect / landmarks / smooth) -> render -> UI -> show, with touch (and,
-on a PC, keys) fed to the UI's pure `reduce`. Settings changed on screen are applied to
-the tracker at once and saved through the platform's SettingsStore.
+read -> track (detect / landmarks / smooth) -> touches and keys to the UI's pure
+`reduce` -> overlay, HUD and buttons -> show -> sinks. What the platform says it is
+decides which steps run: no UI without a screen (`interactive`), no drawing when no
+frame is shown or written (`shows_frames`). Settings changed on screen are applied to
+the tracker at once and saved through the SettingsStore.
 """
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import Callable, Sequence
 
+from .faces import Face
 from .persist import SettingsStore, settings_changes
-from .platform import Frame, Platform
+from .platform import Frame, FrameSink, Platform
 from .render.renderer import Renderer
 from .render.ui_paint import TextPainter, draw_ui
 from .render.view import Hud, ViewState
@@ -18,7 +22,8 @@ from .timing import StageClock
 from .tracking import FaceTracker
 from .ui import Fire, TouchTracker, UiState, key_event, layout, reduce
 
-KeySource = Callable[[], "int | str | None"]
+# Draws the non-ASCII button captions on a frame (the device's CJK font), if it can.
+CaptionSource = Callable[[Frame], "TextPainter | None"]
 
 
 class FpsMeter:
@@ -39,27 +44,35 @@ class FpsMeter:
 
 
 class FaceApp:
-    """One instance per run: `run()` until the source ends or the user exits."""
+    """One instance per run: `run()` until the source ends or the user exits.
+
+    platform: frames in, drawn frames out, touches and keys (platform.Platform).
+    tracker:  faces per frame.
+    state:    the UI state, with the settings of this run.
+    store:    where settings changed on screen are saved.
+    clock:    per-stage times of the current frame (shared with the models).
+    warn:     reports a problem that does not stop the app (a setting not saved).
+    sinks:    receive each frame's faces (JSON lines, a report stream).
+    captions: a painter for non-ASCII button captions (the device's font), per frame.
+    now:      the clock for fps and for frames that carry no time of their own.
+    """
 
     def __init__(self, platform: Platform, tracker: FaceTracker, state: UiState,
-                 store: SettingsStore, clock: StageClock, warn: Callable[[str], None],
-                 keys: KeySource | None = None, renderer: Renderer | None = None,
-                 now: Callable[[], float] = time.monotonic,
-                 on_frame: Callable[[Frame, list[Any]], None] | None = None,
-                 captions: Callable[[Frame], TextPainter | None] | None = None) -> None:
+                 store: SettingsStore, clock: StageClock, warn: Callable[[str], None], *,
+                 sinks: Sequence[FrameSink] = (), captions: CaptionSource | None = None,
+                 now: Callable[[], float] = time.monotonic) -> None:
         self.platform = platform
         self.tracker = tracker
         self.state = state
         self.store = store
         self.clock = clock
         self.warn = warn
-        self.keys = keys
-        self.renderer = renderer or Renderer()
+        self.sinks = tuple(sinks)
+        self.captions = captions
+        self.now = now
+        self.renderer = Renderer()
         self.touch = TouchTracker()
         self.fps = FpsMeter(now)
-        self.now = now
-        self.on_frame = on_frame
-        self.captions = captions  # draws non-ASCII button captions (the device's font)
         self.frames = 0
 
     def step(self) -> bool:
@@ -68,28 +81,18 @@ class FaceApp:
         if frame is None:
             return False
         self.clock.new_frame()
+        t = frame.time if frame.time is not None else self.now()
         with self.clock.stage("total"):
-            faces = self.tracker.update(frame.native, self.now())
-        width, height = frame.size
-        display = self.platform.display_size
-        buttons = layout(width, height, *display, self.state)
-        events = self.touch.update(self.platform.touch(), buttons, (width, height), display)
-        if self.keys is not None:
-            key = self.keys()
-            pressed = key_event(key) if key is not None else None
-            if pressed is not None:
-                events.append(pressed)
-        for event in events:
-            self._apply(reduce(self.state, event), fired=isinstance(event, Fire))
-        settings = self.state.settings
-        with self.clock.stage("render"):
-            hud = Hud(self.fps.tick(), len(faces), settings.max_faces, self.clock.ms())
-            self.renderer.draw(frame.rgb, faces, ViewState.from_settings(settings), hud)
-            text = self.captions(frame) if self.captions is not None else None
-            draw_ui(frame.rgb, layout(width, height, *display, self.state), self.state, text=text)
-        self.platform.show(frame)
-        if self.on_frame is not None:
-            self.on_frame(frame, faces)
+            faces = self.tracker.update(frame.native, t)
+        if self.platform.interactive:
+            self._handle_input(frame.size)
+        if self.platform.shows_frames:
+            with self.clock.stage("render"):
+                self._draw(frame, faces)
+            self.platform.show(frame)
+        stage_ms = self.clock.ms()
+        for sink in self.sinks:
+            sink.write(self.frames, faces, stage_ms)
         self.frames += 1
         if self.state.exit_requested:
             self.platform.request_exit()
@@ -99,6 +102,32 @@ class FaceApp:
         while self.step():
             pass
         return 0
+
+    def _handle_input(self, image_size: tuple[int, int]) -> None:
+        """Every touch reading and key since the last frame, in order, through `reduce`.
+        The layout is taken afresh for each reading: a tap may change it for the next."""
+        display = self.platform.display_size
+        for touch in self.platform.touches():
+            buttons = layout(*image_size, *display, self.state)
+            for event in self.touch.update(touch, buttons, image_size, display):
+                self._apply(reduce(self.state, event), fired=isinstance(event, Fire))
+        for key in self.platform.keys():
+            pressed = key_event(key)
+            if pressed is not None:
+                self._apply(reduce(self.state, pressed), fired=True)
+
+    def _draw(self, frame: Frame, faces: Sequence[Face]) -> None:
+        settings = self.state.settings
+        view = ViewState.from_settings(settings)
+        if not self.platform.interactive:  # a written video: the overlay, no fps or buttons
+            self.renderer.draw(frame.rgb, faces, view)
+            return
+        hud = Hud(self.fps.tick(), len(faces), settings.max_faces, self.clock.ms())
+        self.renderer.draw(frame.rgb, faces, view, hud)
+        width, height = frame.size
+        text = self.captions(frame) if self.captions is not None else None
+        draw_ui(frame.rgb, layout(width, height, *self.platform.display_size, self.state),
+                self.state, text=text)
 
     def _apply(self, new: UiState, fired: bool) -> None:
         old = self.state

@@ -5,7 +5,8 @@ field: `xy` is in source-image pixels, `xy_crop` in the landmark model's crop pi
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -61,6 +62,9 @@ class Face:
     transform: the crop that produced the landmarks (maps image <-> crop).
     detection: the detection (or tracking box) the crop came from.
     track_id:  stable id while a face is tracked (-1 when not tracked).
+
+    A tracked face's `detection` is the box its crop was cut around: the previous
+    frame's mesh box (and its outer eye corners as keypoints), not a detector box.
     """
 
     xy: np.ndarray
@@ -71,22 +75,11 @@ class Face:
     transform: CropTransform
     detection: Detection
     track_id: int = -1
-    extras: dict[str, np.ndarray] = field(default_factory=dict)
-
-    @property
-    def points(self) -> list[int]:
-        """maix layout: `[x0, y0, x1, y1, ...]` truncated to int, as FaceLandmarks.detect."""
-        return self.xy.astype(np.int32).reshape(-1).tolist()
 
     @property
     def points_z(self) -> list[int]:
         """maix layout: `round(-z)` per landmark in crop pixels (larger = closer)."""
         return np.rint(self.depth).astype(np.int32).tolist()
 
-    @property
-    def box(self) -> np.ndarray:
-        return self.detection.box
-
     def with_track(self, track_id: int) -> "Face":
-        return Face(self.xy, self.depth, self.xy_crop, self.score, self.valid,
-                    self.transform, self.detection, track_id, self.extras)
+        return dataclasses.replace(self, track_id=track_id)

@@ -97,14 +97,6 @@ def apply_affine(matrix: np.ndarray, xy: np.ndarray) -> np.ndarray:
     return out
 
 
-def compose_affine(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
-    """(2, 3) affine applying `inner`, then `outer` (both (2, 3)), in float64."""
-    (a, b, c), (d, e, f) = np.asarray(outer, np.float64).tolist()
-    (p, q, r), (s, t, u) = np.asarray(inner, np.float64).tolist()
-    return np.array([[a * p + b * s, a * q + b * t, a * r + b * u + c],
-                     [d * p + e * s, d * q + e * t, d * r + e * u + f]], np.float64)
-
-
 def _affine_from_3_points(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """(2, 3) affine taking the 3 `src` points to `dst` (what cv2.getAffineTransform
     solves, in closed form: equal to its 6x6 LU solve up to float64 rounding)."""

@@ -29,10 +29,6 @@ def read_manifest(path: Path, warn: Callable[[str], None]) -> dict[str, Any]:
     return data
 
 
-def load_settings(path: Path, warn: Callable[[str], None]) -> Settings:
+def read_defaults(path: Path, warn: Callable[[str], None]) -> Settings:
+    """The settings' defaults: app.yaml's `settings:` over the built-in ones."""
     return from_manifest(read_manifest(path, warn), warn, source=path.name)
-
-
-def app_version(path: Path) -> str:
-    data = read_manifest(path, lambda _msg: None)
-    return str(data.get("version", "0.0.0"))

@@ -48,8 +48,8 @@ def settings_changes(old: Settings, new: Settings) -> dict[str, str]:
     return {k: format_value(v) for k, v in after.items() if before[k] != v}
 
 
-def load_settings(base: Settings, store: SettingsStore, warn: Callable[[str], None],
-                  source: str = "config") -> Settings:
+def apply_saved(base: Settings, store: SettingsStore, warn: Callable[[str], None],
+                source: str = "config") -> Settings:
     """`base` with the stored changes applied; bad or unknown entries are warned about."""
     return apply(base, store.load(), source, warn)
 

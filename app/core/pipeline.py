@@ -1,8 +1,9 @@
-"""The face pipeline: frame -> detector -> eye-aligned crop -> landmark model -> faces.
+"""The face pipeline's stages: detector -> eye-aligned crop -> landmark model -> Face.
 
 Backends plug in through two small protocols; everything here is platform-free. A frame
 is whatever the backend's models take (a numpy RGB array on a PC, a maix.image.Image on
-the device): the pipeline itself never touches pixels.
+the device): the pipeline itself never touches pixels. The tracker (tracking.py) is the
+one caller that strings the stages together, for videos and stills alike.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 
 from .faces import Detection, Face, NUM_LANDMARKS
-from .geometry import CropRequest, CropTransform, box_of_points, lands_on
+from .geometry import CropRequest, CropTransform, box_of_points
 from .timing import StageClock
 from . import topology
 
@@ -38,8 +39,15 @@ class FaceDetector(Protocol):
 
 
 class LandmarkModel(Protocol):
-    crop_scale: float  # crop side / detector box side, as the model was trained
-    integer_crops: bool  # crops follow the device API's int geometry (CropRequest.integer)
+    @property
+    def crop_scale(self) -> float:
+        """Crop side / detector box side, as the model was trained."""
+        ...
+
+    @property
+    def integer_crops(self) -> bool:
+        """Crops follow the device API's int geometry (CropRequest.integer)."""
+        ...
 
     @property
     def input_size(self) -> tuple[int, int]: ...
@@ -51,8 +59,7 @@ class LandmarkModel(Protocol):
 
 # Tracking crops are rebuilt from the landmarks of the previous frame: a square
 # around the mesh, rotated by the outer eye corners (MediaPipe's
-# face_landmark_landmarks_to_roi). The mesh box is tighter than a detector box, so
-# its scale differs from the detector's; see tracking_scale().
+# face_landmark_landmarks_to_roi).
 _EYE_A, _EYE_B = topology.OUTER_EYE_CORNERS
 SAME_FACE_IOU = 0.3  # a detection overlapping a face's mesh box this much is that face
 
@@ -61,17 +68,29 @@ def largest_first(detections: Sequence[Detection]) -> list[Detection]:
     return sorted(detections, key=lambda d: d.area, reverse=True)
 
 
-class FacePipeline:
-    """Detection and landmarks for up to `max_faces` faces, largest first."""
+def mesh_box(face: Face) -> np.ndarray:
+    """`x, y, w, h` around the face's 468 mesh points (the irises lie inside it)."""
+    return box_of_points(face.xy[: topology.NUM_MESH])
 
-    def __init__(self, detector: FaceDetector, landmarks: LandmarkModel,
-                 landmark_threshold: float = 0.5, clock: StageClock | None = None) -> None:
+
+class FacePipeline:
+    """The stages for one face at a time: detect, crop requests, landmarks.
+
+    detector:           finds faces in a frame.
+    landmark_model:     478 landmarks for one crop.
+    landmark_threshold: face presence score a face needs to be valid.
+    clock:              receives the "detect" stage time.
+    """
+
+    def __init__(self, detector: FaceDetector, landmark_model: LandmarkModel,
+                 landmark_threshold: float, clock: StageClock | None = None) -> None:
         self.detector = detector
-        self.landmarks = landmarks
+        self.landmark_model = landmark_model
         self.landmark_threshold = landmark_threshold
         self.clock = clock or StageClock()
 
     def detect(self, frame: Any) -> list[Detection]:
+        """The frame's detections, largest first."""
         with self.clock.stage("detect"):
             return largest_first(self.detector.detect(frame))
 
@@ -80,21 +99,19 @@ class FacePipeline:
         kps = detection.keypoints
         eye0 = kps[0] if len(kps) > 0 else np.array([np.nan, np.nan], np.float32)
         eye1 = kps[1] if len(kps) > 1 else np.array([np.nan, np.nan], np.float32)
-        return CropRequest.around(detection.box, eye0, eye1, self.landmarks.crop_scale,
-                                  self.landmarks.input_size,
-                                  integer=self.landmarks.integer_crops)
+        model = self.landmark_model
+        return CropRequest.around(detection.box, eye0, eye1, model.crop_scale,
+                                  model.input_size, integer=model.integer_crops)
 
-    def request_from_face(self, face: Face, scale: float,
-                          box: np.ndarray | None = None) -> CropRequest:
-        """The next frame's crop for a tracked face: mesh box (if not given), outer eye corners."""
-        if box is None:
-            box = box_of_points(face.xy[: topology.NUM_MESH])
+    def request_from_face(self, face: Face, scale: float, box: np.ndarray) -> CropRequest:
+        """The next frame's crop for a tracked face: its mesh box, outer eye corners."""
+        model = self.landmark_model
         return CropRequest.around(box, face.xy[_EYE_A], face.xy[_EYE_B], scale,
-                                  self.landmarks.input_size,
-                                  integer=self.landmarks.integer_crops)
+                                  model.input_size, integer=model.integer_crops)
 
     def landmarks_for(self, frame: Any, request: CropRequest, detection: Detection) -> Face:
-        out = self.landmarks.infer(frame, request)
+        """Run the landmark model on `request`'s crop; the Face keeps `detection`."""
+        out = self.landmark_model.infer(frame, request)
         xyz = out.xyz_crop
         if xyz.shape != (NUM_LANDMARKS, 3):
             raise ValueError(f"landmark model gave {xyz.shape}, expected ({NUM_LANDMARKS}, 3)")
@@ -108,22 +125,3 @@ class FacePipeline:
             transform=out.transform,
             detection=detection,
         )
-
-    def process(self, frame: Any, max_faces: int) -> list[Face]:
-        """Detect on this frame, then landmarks per face until `max_faces` valid faces.
-
-        A detection that lands on a face found before it (a second box on one face, from
-        another detector model or tile) gives no second face."""
-        faces: list[Face] = []
-        boxes: list[np.ndarray] = []
-        for detection in self.detect(frame):
-            if len(faces) >= max_faces:
-                break
-            if boxes and lands_on(detection.box, np.stack(boxes), SAME_FACE_IOU):
-                continue
-            with self.clock.stage("landmarks"):
-                face = self.landmarks_for(frame, self.request_for(detection), detection)
-            if face.valid:
-                faces.append(face)
-                boxes.append(box_of_points(face.xy[: topology.NUM_MESH]))
-        return faces

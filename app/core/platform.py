@@ -1,10 +1,13 @@
-"""The one small protocol a platform adapter (device or PC) implements for the app loop."""
+"""The small protocols the frame loop talks to: a platform adapter (device or PC) and
+the sinks that receive each frame's results (JSON lines, a report stream)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Mapping, Protocol, Sequence
 
 import numpy as np
+
+from .faces import Face
 
 
 @dataclass(frozen=True, eq=False)
@@ -15,10 +18,13 @@ class Frame:
             array itself on a PC).
     rgb:    (H, W, 3) uint8 RGB numpy view of the same memory (zero-copy on the device:
             image2cv(..., copy=False)); the renderer draws into it in place.
+    time:   the frame's time in the source, seconds (a video file's frame index / fps);
+            None for a live camera, whose frames are timed by the loop's clock.
     """
 
     native: Any
     rgb: np.ndarray
+    time: float | None = None
 
     @property
     def size(self) -> tuple[int, int]:
@@ -36,6 +42,20 @@ class Touch:
 
 
 class Platform(Protocol):
+    """Where frames come from and go to.
+
+    interactive:  a screen someone looks at and touches: the loop draws the buttons and
+                  the HUD and reads touches and keys.
+    shows_frames: the drawn frames are seen or written somewhere: the loop draws the
+                  overlay and calls `show` (False: results only, e.g. JSON lines).
+    """
+
+    @property
+    def interactive(self) -> bool: ...
+
+    @property
+    def shows_frames(self) -> bool: ...
+
     @property
     def display_size(self) -> tuple[int, int]:
         """`width, height` of the screen (or window) the frame is shown on."""
@@ -46,11 +66,16 @@ class Platform(Protocol):
         ...
 
     def show(self, frame: Frame) -> None:
-        """Show the (drawn-on) frame, scaled to the screen with FIT_CONTAIN."""
+        """Show (or write) the drawn-on frame, scaled to the screen with FIT_CONTAIN."""
         ...
 
-    def touch(self) -> Touch | None:
-        """The current touch state, or None if the platform has no touch input."""
+    def touches(self) -> Sequence[Touch]:
+        """Every touch reading since the last call, oldest first: each press and release
+        is in it, however short the tap (empty when nothing happened)."""
+        ...
+
+    def keys(self) -> Sequence[str]:
+        """Keys typed since the last call, oldest first (a PC window; empty elsewhere)."""
         ...
 
     def exit_requested(self) -> bool:
@@ -58,3 +83,17 @@ class Platform(Protocol):
         ...
 
     def request_exit(self) -> None: ...
+
+    def close(self) -> None:
+        """Release the source, the screen, the output file (its owner calls this)."""
+        ...
+
+
+class FrameSink(Protocol):
+    """Receives each processed frame's results (after the frame is shown)."""
+
+    def write(self, index: int, faces: Sequence[Face], stage_ms: Mapping[str, float]) -> None:
+        """Frame `index` (0, 1, ... in processing order): its faces and stage times."""
+        ...
+
+    def close(self) -> None: ...

@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Callable, Iterable, Mapping
 
-VIEWS = ("mesh", "points", "depth")
+
+class View(str, Enum):
+    """Overlay styles; the values are the strings stored in `Settings.view`."""
+
+    MESH = "mesh"
+    POINTS = "points"
+    DEPTH = "depth"
+
+
+VIEWS = tuple(view.value for view in View)
 SUBSET_SIZES = (478, 146, 68, 5)
 PC_DETECTORS = ("auto", "both", "full_range", "short_range")
 TILING_MODES = ("auto", "on", "off")

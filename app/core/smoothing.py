@@ -97,10 +97,6 @@ class LandmarkSmoother:
                                                   params.beta * self.CENTRE_BETA_GAIN,
                                                   params.d_cutoff))
 
-    def reset(self) -> None:
-        self.shape.reset()
-        self.centre.reset()
-
     def update(self, value: np.ndarray, t: float, scale: float = 1.0) -> np.ndarray:
         value = np.asarray(value, dtype=np.float32)
         mean = value.mean(axis=0, keepdims=True)

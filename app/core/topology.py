@@ -1,4 +1,7 @@
-"""Index tables of MediaPipe's 478-point face mesh (pure data + numpy views).
+"""Index tables of MediaPipe's 478-point face mesh: data only, no code, no numpy.
+
+Nothing is computed here at import: drawing turns these into numpy arrays and
+polylines once, on first use (app/core/render/paths.py).
 
 Everything here is in MediaPipe's 0-based landmark order:
 
@@ -30,10 +33,6 @@ MaixPy face_landmarks app cycles through.
 
 from __future__ import annotations
 
-import functools
-
-import numpy as np
-
 __all__ = [
     "NUM_LANDMARKS", "NUM_MESH",
     "IRIS_33_133", "IRIS_362_263",
@@ -44,9 +43,8 @@ __all__ = [
     "FACEMESH_LEFT_EYEBROW", "FACEMESH_RIGHT_EYE", "FACEMESH_RIGHT_EYEBROW",
     "FACEMESH_RIGHT_IRIS", "FACEMESH_FACE_OVAL", "FACEMESH_NOSE",
     "FACEMESH_CONTOURS", "FACEMESH_IRISES", "FACEMESH_TESSELATION",
-    "FACEMESH_TRIANGLES", "TRIANGLES",
+    "FACEMESH_TRIANGLES",
     "SUBSET_146", "SUBSET_68", "SUBSET_5", "SUBSETS",
-    "edges", "contour_paths",
 ]
 
 # --------------------------------------------------------------------------
@@ -840,127 +838,3 @@ SUBSETS = {
     68: SUBSET_68,
     5: SUBSET_5,
 }
-
-# --------------------------------------------------------------------------
-# Numpy views for drawing
-# --------------------------------------------------------------------------
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a.flags.writeable = False
-    return a
-
-
-TRIANGLES = _frozen(np.asarray(FACEMESH_TRIANGLES, np.int32))  # (T, 3)
-
-
-@functools.lru_cache(maxsize=None)
-def edges(connections: frozenset) -> np.ndarray:
-    """The pairs of ``connections`` as a sorted (E, 2) int32 array (read-only, cached)."""
-    arr = np.asarray(sorted(connections), np.int32).reshape(-1, 2)
-    return _frozen(arr)
-
-
-def _trails(connections: frozenset) -> tuple:
-    """Split an undirected edge set into the fewest edge-disjoint trails.
-
-    Per connected component that is max(1, odd-degree vertices / 2): pair the
-    odd vertices with virtual edges, walk an Euler circuit (Hierholzer), and
-    cut it at the virtual edges.  A closed trail repeats its first vertex at
-    the end.  Deterministic (vertices and neighbours are visited in sorted order).
-    """
-    und = sorted({(min(a, b), max(a, b)) for a, b in connections if a != b})
-    adj: dict = {}
-    for a, b in und:
-        adj.setdefault(a, []).append(b)
-        adj.setdefault(b, []).append(a)
-
-    seen: set = set()
-    trails = []
-    for root in sorted(adj):
-        if root in seen:
-            continue
-        comp, stack = [], [root]
-        seen.add(root)
-        while stack:
-            v = stack.pop()
-            comp.append(v)
-            for w in adj[v]:
-                if w not in seen:
-                    seen.add(w)
-                    stack.append(w)
-        comp.sort()
-        comp_set = set(comp)
-
-        elist = [e for e in und if e[0] in comp_set]
-        odd = [v for v in comp if len(adj[v]) % 2]
-        n_real = len(elist)
-        elist += [(odd[i], odd[i + 1]) for i in range(0, len(odd), 2)]
-        inc: dict = {v: [] for v in comp}
-        for eid, (a, b) in enumerate(elist):
-            inc[a].append((b, eid))
-            inc[b].append((a, eid))
-        for v in comp:
-            inc[v].sort()
-
-        # Iterative Hierholzer: circuit of (vertex, edge id used to reach it).
-        used = [False] * len(elist)
-        ptr = dict.fromkeys(comp, 0)
-        start = odd[0] if odd else comp[0]
-        stack2 = [(start, -1)]
-        circuit = []
-        while stack2:
-            v, e = stack2[-1]
-            lst = inc[v]
-            while ptr[v] < len(lst) and used[lst[ptr[v]][1]]:
-                ptr[v] += 1
-            if ptr[v] == len(lst):
-                circuit.append((v, e))
-                stack2.pop()
-            else:
-                w, eid = lst[ptr[v]]
-                used[eid] = True
-                stack2.append((w, eid))
-        circuit.reverse()
-        verts = [v for v, _ in circuit]
-        eids = [e for _, e in circuit[1:]]  # eids[i] joins verts[i] -> verts[i + 1]
-        m = len(eids)
-
-        if not odd:
-            trails.append(verts)
-            continue
-        k = next(i for i, e in enumerate(eids) if e >= n_real)
-        cur = [verts[(k + 1) % m]]
-        for j in range(m):
-            i = (k + 1 + j) % m
-            if eids[i] >= n_real:
-                trails.append(cur)
-                cur = [verts[i + 1]]
-            else:
-                cur.append(verts[i + 1])
-    return tuple(_frozen(np.asarray(t, np.int32)) for t in trails)
-
-
-_trails_cached = functools.lru_cache(maxsize=None)(_trails)
-
-
-def contour_paths(connections: frozenset) -> list:
-    """Chain ``connections`` into the fewest index paths, each a (K,) int32 array.
-
-    Edges are taken as undirected; every edge appears in exactly one path.  A
-    closed loop repeats its first index at the end, so all paths can be drawn
-    with one ``cv2.polylines(img, [pts[p] for p in paths], False, ...)`` call.
-    The arrays are read-only and shared between calls.
-    """
-    return list(_trails_cached(connections))
-
-
-# Build the views once at import.
-for _c in (FACEMESH_LIPS, FACEMESH_LEFT_EYE, FACEMESH_LEFT_IRIS,
-           FACEMESH_LEFT_EYEBROW, FACEMESH_RIGHT_EYE, FACEMESH_RIGHT_EYEBROW,
-           FACEMESH_RIGHT_IRIS, FACEMESH_FACE_OVAL, FACEMESH_NOSE,
-           FACEMESH_CONTOURS, FACEMESH_IRISES, FACEMESH_TESSELATION):
-    edges(_c)
-for _c in (FACEMESH_CONTOURS, FACEMESH_IRISES, FACEMESH_NOSE):
-    contour_paths(_c)
-del _c

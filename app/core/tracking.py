@@ -7,47 +7,52 @@ not needed for it. The detector runs when nothing is tracked, when a track is lo
 fewer than `max_faces` faces are tracked. A detection that lands on a tracked face does
 not start a second track. Each track has a stable id and its own smoothing filter,
 reset when the track starts.
+
+With `tracking=False` every frame is a still: the detector runs, each detection gets
+landmarks, and no state is carried to the next frame. This is the one detect-then-
+landmark path of the app, for videos and photos alike.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .faces import Detection, Face
-from .geometry import box_of_points, iou, lands_on
-from .pipeline import SAME_FACE_IOU, FacePipeline
+from .geometry import iou, lands_on
+from .pipeline import SAME_FACE_IOU, FacePipeline, mesh_box
 from .smoothing import LandmarkSmoother, params_for_strength
 from . import topology
 
 MESH_ROI_SCALE = 1.5  # face_landmark_landmarks_to_roi.pbtxt
 
 
-@dataclass
 class Track:
-    id: int
-    face: Face  # raw landmarks of the last frame (crops follow these, not the smoothed ones)
-    smoother: LandmarkSmoother | None
-    output: Face = field(init=False)
+    """One tracked face: its id, its latest raw landmarks and its smoothing filter.
 
-    def __post_init__(self) -> None:
-        self.output = self.face
-        self._box_of: Face | None = None
-        self._box = np.zeros(4, np.float32)
+    `face` holds the raw landmarks of the last frame: the next crop follows these, not
+    the smoothed ones. `mesh_box` is computed once per new face (a frame asks for it
+    several times).
+    """
+
+    def __init__(self, track_id: int, face: Face, smoother: LandmarkSmoother | None) -> None:
+        self.id = track_id
+        self.smoother = smoother
+        self.face = face
 
     @property
-    def box(self) -> np.ndarray:
-        """The mesh's box; computed once per new face (a frame asks for it several times)."""
-        if self._box_of is not self.face:
-            self._box = box_of_points(self.face.xy[: topology.NUM_MESH])
-            self._box_of = self.face
-        return self._box
+    def face(self) -> Face:
+        return self._face
+
+    @face.setter
+    def face(self, face: Face) -> None:
+        self._face = face
+        self.mesh_box = mesh_box(face)
 
     @property
     def area(self) -> float:
-        b = self.box
-        return float(b[2] * b[3])
+        return float(self.mesh_box[2] * self.mesh_box[3])
 
 
 @dataclass
@@ -59,10 +64,16 @@ class TrackerStats:
 
 
 class FaceTracker:
-    """`update(frame, t) -> faces`: tracked faces, largest first, with stable ids."""
+    """`update(frame, t) -> faces`: tracked faces, largest first, with stable ids.
 
-    def __init__(self, pipeline: FacePipeline, max_faces: int = 2, detector_interval: int = 10,
-                 smoothing: float = 0.5, tracking: bool = True) -> None:
+    max_faces:         most faces tracked at once (the largest win).
+    detector_interval: frames between detector runs while fewer than max_faces are tracked.
+    smoothing:         landmark smoothing strength, 0 (raw) .. 1.
+    tracking:          False: detect on every frame, nothing carried over.
+    """
+
+    def __init__(self, pipeline: FacePipeline, *, max_faces: int, detector_interval: int,
+                 smoothing: float, tracking: bool) -> None:
         self.pipeline = pipeline
         self.max_faces = max_faces
         self.detector_interval = detector_interval
@@ -73,22 +84,15 @@ class FaceTracker:
         self._next_id = 1
         self._since_detect = 0
 
-    def configure(self, *, max_faces: int | None = None, smoothing: float | None = None,
-                  detector_interval: int | None = None) -> None:
+    def configure(self, *, max_faces: int, smoothing: float, detector_interval: int) -> None:
         """Apply changed settings; a new smoothing strength restarts the filters."""
-        if max_faces is not None:
-            self.max_faces = max_faces
-            self._trim()
-        if detector_interval is not None:
-            self.detector_interval = detector_interval
-        if smoothing is not None and smoothing != self.smoothing:
+        self.max_faces = max_faces
+        self._trim()
+        self.detector_interval = detector_interval
+        if smoothing != self.smoothing:
             self.smoothing = smoothing
             for track in self.tracks:
                 track.smoother = self._new_smoother()
-
-    def reset(self) -> None:
-        self.tracks = []
-        self._since_detect = 0
 
     def update(self, frame: Any, t: float) -> list[Face]:
         """Faces in `frame` at time `t` (seconds, for smoothing)."""
@@ -110,8 +114,9 @@ class FaceTracker:
         kept: list[Track] = []
         lost = False
         for track in self.tracks:
-            request = self.pipeline.request_from_face(track.face, MESH_ROI_SCALE, track.box)
-            detection = Detection(track.box, track.face.score,
+            box = track.mesh_box
+            request = self.pipeline.request_from_face(track.face, MESH_ROI_SCALE, box)
+            detection = Detection(box, track.face.score,
                                   track.face.xy[list(topology.OUTER_EYE_CORNERS)])
             with self.pipeline.clock.stage("landmarks"):
                 face = self.pipeline.landmarks_for(frame, request, detection)
@@ -125,7 +130,7 @@ class FaceTracker:
         kept.sort(key=lambda tr: tr.id)
         unique: list[Track] = []
         for track in kept:
-            if unique and iou(track.box, np.stack([u.box for u in unique])).max() > SAME_FACE_IOU:
+            if unique and self._overlaps(track.mesh_box, unique):
                 continue
             unique.append(track)
         self.tracks = unique
@@ -138,7 +143,7 @@ class FaceTracker:
         for detection in detections:
             if len(self.tracks) >= self.max_faces:
                 break
-            if self.tracks and self._overlaps_track(detection):
+            if self.tracks and lands_on(detection.box, self._boxes(self.tracks), SAME_FACE_IOU):
                 continue
             with self.pipeline.clock.stage("landmarks"):
                 face = self.pipeline.landmarks_for(frame, self.pipeline.request_for(detection),
@@ -148,15 +153,16 @@ class FaceTracker:
                 continue
             track = Track(self._next_id, face.with_track(self._next_id), self._new_smoother())
             self._next_id += 1
-            if self.tracks and self._overlaps_track_box(track.box):
+            if self.tracks and self._overlaps(track.mesh_box, self.tracks):
                 continue  # the detector box missed the overlap, the mesh did not
             self.tracks.append(track)
 
-    def _overlaps_track(self, detection: Detection) -> bool:
-        return lands_on(detection.box, np.stack([t.box for t in self.tracks]), SAME_FACE_IOU)
+    @staticmethod
+    def _boxes(tracks: list[Track]) -> np.ndarray:
+        return np.stack([t.mesh_box for t in tracks])
 
-    def _overlaps_track_box(self, box: np.ndarray) -> bool:
-        return bool(iou(box, np.stack([t.box for t in self.tracks])).max() > SAME_FACE_IOU)
+    def _overlaps(self, box: np.ndarray, tracks: list[Track]) -> bool:
+        return bool(iou(box, self._boxes(tracks)).max() > SAME_FACE_IOU)
 
     def _trim(self) -> None:
         """Keep the `max_faces` largest tracks."""
@@ -173,13 +179,11 @@ class FaceTracker:
             face = track.face
             if track.smoother is not None:
                 with self.pipeline.clock.stage("smooth"):
-                    box = track.box
+                    box = track.mesh_box
                     size = float(max(box[2], box[3]))
                     xyd = np.concatenate([face.xy, face.depth[:, None]], axis=1)
                     smooth = track.smoother.update(xyd, t, size)
                     face = Face(smooth[:, :2], smooth[:, 2], face.xy_crop, face.score,
-                                face.valid, face.transform, face.detection, face.track_id,
-                                face.extras)
-            track.output = face
+                                face.valid, face.transform, face.detection, face.track_id)
             faces.append(face)
         return faces

@@ -21,8 +21,7 @@ from typing import Callable, Mapping, Sequence, TypeVar
 import numpy as np
 
 from .platform import Touch
-from .render.view import View
-from .settings import MAX_FACES_LIMIT, SUBSET_SIZES, VIEWS, Settings
+from .settings import MAX_FACES_LIMIT, SUBSET_SIZES, VIEWS, Settings, View
 
 MIN_BUTTON_DISPLAY_PX = 44  # target touch size on screen (>= 40 with truncation to spare)
 
@@ -201,6 +200,13 @@ def image_rect_to_display(rect: Rect, image_w: int, image_h: int, display_w: int
                 int(_F(rect.w) * s), int(_F(rect.h) * s))
 
 
+def letterbox(image_w: int, image_h: int, display_w: int, display_h: int) -> Rect:
+    """Where the whole image lands on screen under FIT_CONTAIN: the one letterbox of the
+    app, used to draw the frame (PC window) and to hit-test touches alike."""
+    return image_rect_to_display(Rect(0, 0, image_w, image_h), image_w, image_h,
+                                 display_w, display_h)
+
+
 def display_to_image(x: int, y: int, image_w: int, image_h: int, display_w: int,
                      display_h: int) -> tuple[int, int]:
     """A screen point in image pixels (maix resize_map_pos_reverse, FIT_CONTAIN).
@@ -316,9 +322,6 @@ class TouchTracker:
         self._pressed: Button | None = None
         self._inside = False
 
-    def reset(self) -> None:
-        self._down, self._pressed, self._inside = False, None, False
-
     def update(self, touch: Touch | None, buttons: Sequence[Button], image_size: tuple[int, int],
                display_size: tuple[int, int]) -> list[Event]:
         """Events for one reading; `image_size` / `display_size` are `(w, h)`."""
@@ -349,26 +352,14 @@ class TouchTracker:
 
 # --- locale -----------------------------------------------------------------------
 
+# Button captions (short: they fit a finger-sized button).
 _LABELS: Mapping[str, Mapping[str, str]] = {
     "en": {
-        "exit": "Back", "view": "View", "view.mesh": "Mesh", "view.points": "Points",
-        "view.depth": "Depth", "subset": "Points shown", "faces": "Faces",
-        "limit": "Face limit", "settings": "Settings", "hud": "Info", "box": "Face box",
-        "smoothing": "Smoothing", "smoothing.off": "Off", "smoothing.low": "Low",
-        "smoothing.high": "High", "on": "On", "off": "Off", "fps": "FPS",
-        "near": "near", "far": "far",
-        # Button captions (short: they fit a finger-sized button).
         "btn.mesh": "MESH", "btn.points": "PTS", "btn.depth": "DEPTH", "btn.hud": "HUD",
         "btn.box": "BOX", "btn.smoothing": "SM {level}", "btn.level.off": "OFF",
         "btn.level.low": "LOW", "btn.level.high": "HIGH",
     },
     "zh": {
-        "exit": "返回", "view": "显示", "view.mesh": "网格", "view.points": "关键点",
-        "view.depth": "深度", "subset": "关键点数", "faces": "人脸",
-        "limit": "人脸上限", "settings": "设置", "hud": "信息", "box": "人脸框",
-        "smoothing": "平滑", "smoothing.off": "关", "smoothing.low": "低",
-        "smoothing.high": "高", "on": "开", "off": "关", "fps": "帧率",
-        "near": "近", "far": "远",
         "btn.mesh": "网格", "btn.points": "点", "btn.depth": "深度", "btn.hud": "信息",
         "btn.box": "人脸框", "btn.smoothing": "平滑 {level}", "btn.level.off": "关",
         "btn.level.low": "低", "btn.level.high": "高",

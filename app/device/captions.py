@@ -6,7 +6,6 @@ Source Han Sans from /maixapp/share/font; when it is missing the English caption
 from __future__ import annotations
 
 import os
-from typing import Callable
 
 from maix import i18n, image
 
@@ -59,5 +58,3 @@ class MaixCaptions:
 
         return draw
 
-
-CaptionSource = Callable[[Frame], "TextPainter | None"]

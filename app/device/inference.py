@@ -22,7 +22,6 @@ from ..core.timing import StageClock
 from .errors import DeviceError
 
 MIN_MAIXPY = "4.10.0"  # the first MaixPy with nn.FaceLandmarks
-LANDMARKS_MODEL = "/root/models/face_landmarks.mud"
 YOLOV8_FACE = "/root/models/yolov8n_face.mud"  # MaixCAM, MaixCAM-Pro
 YOLO11_FACE = "/root/models/yolo11s_face.mud"  # MaixCAM2
 
@@ -65,15 +64,14 @@ class MaixFaceDetector:
     one for the device.
     """
 
-    def __init__(self, model: Any, conf_threshold: float = 0.5,
-                 iou_threshold: float = 0.45) -> None:
+    def __init__(self, model: Any, *, conf_threshold: float, iou_threshold: float) -> None:
         self.model = model
         self.conf_threshold = conf_threshold
         self.iou_threshold = iou_threshold
 
     @classmethod
-    def load(cls, model_path: str = "", conf_threshold: float = 0.5,
-             iou_threshold: float = 0.45) -> "MaixFaceDetector":
+    def load(cls, model_path: str, *, conf_threshold: float,
+             iou_threshold: float) -> "MaixFaceDetector":
         """nn.YOLOv8 (yolov8n_face) on MaixCAM / MaixCAM-Pro, nn.YOLO11 (yolo11s_face) on
         MaixCAM2; '' = the device's shipped model. An overridden path picks the class by
         its file name ("yolo11" -> YOLO11, "yolov8" -> YOLOv8), else by device.
@@ -83,7 +81,7 @@ class MaixFaceDetector:
         name = os.path.basename(path).lower()
         yolo11 = "yolo11" in name or ("yolov8" not in name and is_maixcam2())
         model = _load(nn.YOLO11 if yolo11 else nn.YOLOv8, path, "detector", dual_buff=False)
-        return cls(model, conf_threshold, iou_threshold)
+        return cls(model, conf_threshold=conf_threshold, iou_threshold=iou_threshold)
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -137,7 +135,7 @@ class MaixLandmarker:
 
     integer_crops = True  # crop_image takes int geometry; the core builds requests to match
 
-    def __init__(self, model: Any, crop_scale: float = 1.2,
+    def __init__(self, model: Any, *, crop_scale: float,
                  clock: StageClock | None = None) -> None:
         self.model = model  # a loaded nn.FaceLandmarks
         self.crop_scale = crop_scale
@@ -145,10 +143,11 @@ class MaixLandmarker:
         self._size = (int(model.input_width()), int(model.input_height()))
 
     @classmethod
-    def load(cls, model_path: str = LANDMARKS_MODEL, crop_scale: float = 1.2,
+    def load(cls, model_path: str, *, crop_scale: float,
              clock: StageClock | None = None) -> "MaixLandmarker":
         require_face_landmarks()
-        return cls(_load(nn.FaceLandmarks, model_path, "landmarks"), crop_scale, clock)
+        return cls(_load(nn.FaceLandmarks, model_path, "landmarks"), crop_scale=crop_scale,
+                   clock=clock)
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -198,17 +197,9 @@ class RgbLandmarker:
     def crop_scale(self) -> float:
         return self.model.crop_scale
 
-    @crop_scale.setter
-    def crop_scale(self, value: float) -> None:
-        self.model.crop_scale = value
-
     @property
     def integer_crops(self) -> bool:
         return self.model.integer_crops
-
-    @integer_crops.setter
-    def integer_crops(self, value: bool) -> None:
-        self.model.integer_crops = value
 
     @property
     def input_size(self) -> tuple[int, int]:

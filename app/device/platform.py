@@ -108,8 +108,32 @@ def open_touch() -> touchscreen.TouchScreen | None:
         return None
 
 
+# More touch event frames than this in one go is a stuck or flooding device, not a user.
+MAX_TOUCH_EVENTS = 64
+
+
+def touch_readings(ts: touchscreen.TouchScreen) -> list[Touch]:
+    """Every touch reading since the last call, oldest first.
+
+    On a MaixCAM `read()` may skip events between two calls, so one event frame is taken
+    at a time with `read0()` while `available(0)` says events are pending: a tap shorter
+    than a frame still gives its press and its release. MaixPy's PC build (the SDL
+    mouse) never reports pending events; there, and when nothing is pending, one `read()`
+    gives the current state.
+    """
+    readings: list[list[int]] = []
+    while len(readings) < MAX_TOUCH_EVENTS and ts.available(0):
+        readings.append(ts.read0())
+    if not readings:
+        readings.append(ts.read())
+    return [Touch(int(x), int(y), bool(pressed)) for x, y, pressed in readings]
+
+
 class MaixPlatform:
     """The core's `Platform` on maix: frames from `source`, shown on `disp`, touch input."""
+
+    interactive = True
+    shows_frames = True
 
     def __init__(self, source: FrameSource, disp: display.Display | None = None,
                  touch: touchscreen.TouchScreen | None = None) -> None:
@@ -141,20 +165,17 @@ class MaixPlatform:
         # frame.rgb is a view of frame.native: what the renderer drew is in the image.
         self.disp.show(frame.native)
 
-    def touch(self) -> Touch | None:
-        if self.ts is None:
-            return None
-        x, y, pressed = self.ts.read()
-        return Touch(int(x), int(y), bool(pressed))
+    def touches(self) -> list[Touch]:
+        return touch_readings(self.ts) if self.ts is not None else []
+
+    def keys(self) -> list[str]:
+        return []  # the device's user key is the system's "exit", seen by app.need_exit()
 
     def exit_requested(self) -> bool:
         return app.need_exit()
 
     def request_exit(self) -> None:
         app.set_exit_flag(True)
-
-    def show_error(self, title: str, message: str, timeout_s: float | None = None) -> None:
-        show_error(self.disp, title, message, self.ts, timeout_s)
 
     def close(self) -> None:
         self.source.close()

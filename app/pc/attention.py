@@ -50,7 +50,7 @@ IRIS_DEPTH_FROM = {
 
 
 @dataclass(frozen=True)
-class Region:
+class RefineRegion:
     """One Landmarks2TransformMatrix: which mesh points frame a crop, and its size."""
 
     subset: np.ndarray  # mesh indices whose rotated box frames the crop
@@ -80,7 +80,7 @@ class SplitModel:
     flag: str
     feature_map: str
     region_inputs: tuple[str, ...]  # per region: the scaled mesh its matrix is built from
-    regions: tuple[Region, ...]
+    regions: tuple[RefineRegion, ...]
     crops: tuple[str, ...]  # inputs of the second model, per region
     refined: tuple[RefinedOutput, ...]
 
@@ -108,11 +108,11 @@ def split_model(content: bytes, source: str = ATTENTION_MODEL) -> SplitModel:
     regions, region_inputs, matrices = [], [], []
     for op in custom[_L2TM]:
         o = flexbuffers.Loads(bytes(op.customOptions))
-        regions.append(Region(np.asarray(o["subset_idxs"], np.intp), int(o["left_rotation_idx"]),
-                              int(o["right_rotation_idx"]),
-                              (int(o["output_width"]), int(o["output_height"])),
-                              (float(o["scale_x"]), float(o["scale_y"])),
-                              float(o["target_rotation_radians"])))
+        regions.append(RefineRegion(np.asarray(o["subset_idxs"], np.intp),
+                                    int(o["left_rotation_idx"]), int(o["right_rotation_idx"]),
+                                    (int(o["output_width"]), int(o["output_height"])),
+                                    (float(o["scale_x"]), float(o["scale_y"])),
+                                    float(o["target_rotation_radians"])))
         region_inputs.append(names[op.inputs[0]])
         matrices.append(op.outputs[0])
     feature_maps = {names[op.inputs[0]] for op in custom[_TTB]}
@@ -209,7 +209,7 @@ def _extract(model, inputs: list[str], outputs: list[str]) -> bytes:
 
 # -- the three custom ops, as MediaPipe's v2 kernels compute them ----------------------
 
-def transform_matrix(landmarks: np.ndarray, region: Region) -> np.ndarray:
+def transform_matrix(landmarks: np.ndarray, region: RefineRegion) -> np.ndarray:
     """Landmarks2TransformMatrix: (4, 4) map from crop pixels to landmark coordinates.
 
     The crop is the box of `region.subset` in a frame turned so left -> right is level,

@@ -118,10 +118,19 @@ class _BlazeFaceModel:
 
 
 class BlazeFaceDetector:
-    """`detect(rgb)` -> detections in frame pixels; keypoint 0 is the image-left eye."""
+    """`detect(rgb)` -> detections in frame pixels; keypoint 0 is the image-left eye.
 
-    def __init__(self, models_dir: Path, variant: str = "auto", threads: int = 2,
-                 score_threshold: float = 0.5, iou_threshold: float = 0.3) -> None:
+    variant:         the pc.detector setting: auto | both | full_range | short_range.
+    threads:         LiteRT CPU threads.
+    score_threshold: keep detections scoring above this (and above each model's floor).
+    iou_threshold:   weighted NMS overlap.
+    tiling:          the pc.tiling setting: auto | on | off.
+    still:           the source is a single image (auto tiling always tiles stills).
+    every_frame:     called on every video frame (tracking off): see "auto" above.
+    """
+
+    def __init__(self, models_dir: Path, *, variant: str, threads: int, score_threshold: float,
+                 iou_threshold: float, tiling: str, still: bool, every_frame: bool) -> None:
         if variant not in VARIANTS:
             raise ValueError(f"unknown detector variant {variant!r}: use {', '.join(VARIANTS)}")
         self.variant = variant
@@ -130,9 +139,9 @@ class BlazeFaceDetector:
                        for name in VARIANTS[variant]}
         self.score_threshold = score_threshold
         self.iou_threshold = iou_threshold
-        self.tiling = "off"  # the pc.tiling setting: auto | on | off
-        self.still = False  # the source is a single image (auto tiling always tiles stills)
-        self.every_frame = False  # called on every video frame (tracking off): see "auto"
+        self.tiling = tiling
+        self.still = still
+        self.every_frame = every_frame
 
     def models_for(self, width: int, height: int) -> list[str]:
         """Which models look at a `width` x `height` frame (names, in run order)."""

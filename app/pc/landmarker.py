@@ -59,11 +59,20 @@ def _sigmoid(x: float) -> float:
 class AttentionLandmarker:
     """`infer(frame, request)` -> 478 landmarks in crop pixels + face presence score.
 
-    Stages on `clock`: "crop" (cut and scale the face), "landmark" (the mesh), "iris"
-    (the refinement of eyes, irises and lips).
+    crop_scale:    crop side / detector box side (the pc.crop_scale setting).
+    threads:       LiteRT CPU threads.
+    clock:         receives the stages "crop" (cut and scale the face), "landmark" (the
+                   mesh) and "iris" (the refinement of eyes, irises and lips).
+    interpolation: how the crop is sampled. The device crops with nearest neighbour;
+                   bilinear is how MediaPipe feeds the model and is measurably steadier,
+                   so the PC uses it (the geometry is identical).
     """
 
-    def __init__(self, models_dir: Path, crop_scale: float = 1.5, threads: int = 2,
+    # Sub-pixel crop geometry: the device API is int-only, a PC need not be, and int
+    # boxes make a slowly drifting face's crop jump a pixel at a time.
+    integer_crops = False
+
+    def __init__(self, models_dir: Path, *, crop_scale: float, threads: int,
                  clock: StageClock | None = None,
                  interpolation: int = cv2.INTER_LINEAR) -> None:
         self.model = AttentionMesh(models_dir / ATTENTION_MODEL, threads)
@@ -75,12 +84,7 @@ class AttentionLandmarker:
         self._presence_flag = min(self.presence.output_names,
                                   key=lambda name: math.prod(self.presence.output_shape(name)))
         self.crop_scale = crop_scale
-        # Sub-pixel crop geometry: the device API is int-only, a PC need not be, and
-        # int boxes make a slowly drifting face's crop jump a pixel at a time.
-        self.integer_crops = False
         self.clock = clock or StageClock()
-        # The device crops with nearest neighbour; bilinear is how MediaPipe feeds the
-        # model and is measurably steadier, so the PC uses it (geometry is identical).
         self.interpolation = interpolation
         h, w = self.model.input_hw
         self._size = (w, h)

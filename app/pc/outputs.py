@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import IO, Sequence
+from typing import IO, Mapping, Sequence
 
 import cv2
 import numpy as np
@@ -12,10 +12,11 @@ from ..core.faces import Face
 
 
 def face_record(face: Face) -> dict:
-    """One face as the JSONL contract has it (image pixels of the source frame)."""
+    """One face as the JSONL contract has it (image pixels of the source frame); `box` is
+    the box its crop was cut around (the detector's, or the mesh's while tracked)."""
     return {
         "score": round(float(face.score), 4),
-        "box": [round(float(v), 2) for v in face.box],
+        "box": [round(float(v), 2) for v in face.detection.box],
         "points": np.round(face.xy.astype(np.float64), 2).tolist(),
         "points_z": face.points_z,
         "track_id": face.track_id,
@@ -23,13 +24,14 @@ def face_record(face: Face) -> dict:
 
 
 class JsonLines:
-    """`{"frame": i, "faces": [...], "ms": {stage: ms}}` per line, flushed per frame."""
+    """A FrameSink: `{"frame": i, "faces": [...], "ms": {stage: ms}}` per line, flushed
+    per frame."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._stream: IO[str] = path.open("w", encoding="utf-8")
 
-    def write(self, index: int, faces: Sequence[Face], ms: dict[str, float]) -> None:
+    def write(self, index: int, faces: Sequence[Face], ms: Mapping[str, float]) -> None:
         line = {"frame": index, "faces": [face_record(f) for f in faces],
                 "ms": {k: round(v, 3) for k, v in ms.items()}}
         self._stream.write(json.dumps(line, separators=(",", ":")) + "\n")

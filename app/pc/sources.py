@@ -42,11 +42,12 @@ def read_image(path: Path) -> np.ndarray:
 
 @dataclass
 class Source:
-    """An opened source. `still` is true for a single image."""
+    """An opened source: `still` for a single image, `live` for a camera."""
 
     name: str
     still: bool
     fps: float
+    live: bool = False
     _image: np.ndarray | None = None
     _capture: cv2.VideoCapture | None = None
 
@@ -58,7 +59,7 @@ class Source:
             if not capture.isOpened():
                 raise SourceError(f"cannot open camera {spec}")
             return cls(f"camera {spec}", False, capture.get(cv2.CAP_PROP_FPS) or 30.0,
-                       _capture=capture)
+                       live=True, _capture=capture)
         path = Path(spec)
         if not path.exists():
             raise SourceError(f"no such file: {spec}")

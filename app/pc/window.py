@@ -1,8 +1,10 @@
-"""The PC as a `Platform`: frames from a file or camera, a window, the mouse as touch.
+"""The PC as a `Platform` with a screen: frames from a file or camera, a window, the
+mouse as touch, keys.
 
-The window shows the frame letterboxed (FIT_CONTAIN, as the device's display does), so
-buttons are hit-tested with the same mapping as on the device. pygame (SDL2, bundled in
-its wheel) gives the window, mouse and keys without system GUI libraries.
+The window shows the frame letterboxed with the same mapping the touches are hit-tested
+with (core.ui.letterbox, maix's FIT_CONTAIN). pygame (SDL2, bundled in its wheel) gives
+the window, mouse and keys without system GUI libraries. Mouse presses and releases
+arrive as events, so a click shorter than a frame is still a press and a release.
 """
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ import cv2
 import numpy as np
 
 from ..core.platform import Frame, Touch
+from ..core.ui import letterbox
 from .sources import Source
+from .stop import StopRequest
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
@@ -24,23 +28,27 @@ def display_available() -> bool:
         os.environ.get("SDL_VIDEODRIVER") == "dummy"
 
 
-def fit_contain(src_w: int, src_h: int, dst_w: int, dst_h: int) -> tuple[int, int, int, int]:
-    """`x, y, w, h` of a src_w x src_h image letterboxed into dst_w x dst_h (maix's maths)."""
-    scale = min(dst_w / src_w, dst_h / src_h)
-    w, h = int(src_w * scale), int(src_h * scale)
-    return (dst_w - w) // 2, (dst_h - h) // 2, w, h
-
-
 class WindowPlatform:
     """`Platform` on a PC window. Stills are shown again every frame (a fresh copy, as
-    the overlay is drawn in place); videos can loop (the demo does)."""
+    the overlay is drawn in place); videos can loop (the demo does).
 
-    def __init__(self, source: Source, title: str = "Face Landmarks", loop: bool = False,
-                 max_window: tuple[int, int] = (1280, 800), max_frames: int | None = None) -> None:
+    source:     frames (its opener closes it).
+    stop:       a stop signal ends the run between frames, like closing the window.
+    loop:       rewind a video at its end.
+    max_frames: stop after this many frames (None: when the source ends).
+    """
+
+    interactive = True
+    shows_frames = True
+
+    def __init__(self, source: Source, stop: StopRequest, *, loop: bool,
+                 max_frames: int | None, title: str = "Face Landmarks",
+                 max_window: tuple[int, int] = (1280, 800)) -> None:
         import pygame
 
         self._pg = pygame
         self.source = source
+        self.stop = stop
         self.loop = loop
         pygame.display.init()
         self._frames = self._iterate()
@@ -50,6 +58,7 @@ class WindowPlatform:
         scale = min(1.0, max_window[0] / fw, max_window[1] / fh)
         self.screen = pygame.display.set_mode((int(fw * scale), int(fh * scale)), pygame.RESIZABLE)
         pygame.display.set_caption(f"{title} — {source.name}   (q: quit)")
+        self._touches: list[Touch] = []
         self._keys: list[str] = []
         self._exit = False
         self._left = max_frames
@@ -84,20 +93,28 @@ class WindowPlatform:
     def show(self, frame: Frame) -> None:
         pg = self._pg
         w, h = self.display_size
-        x, y, fw, fh = fit_contain(frame.size[0], frame.size[1], w, h)
-        scaled = cv2.resize(frame.rgb, (max(fw, 1), max(fh, 1)), interpolation=cv2.INTER_AREA
-                            if fw < frame.size[0] else cv2.INTER_LINEAR)
+        place = letterbox(frame.size[0], frame.size[1], w, h)
+        shrink = place.w < frame.size[0]
+        scaled = cv2.resize(frame.rgb, (max(place.w, 1), max(place.h, 1)),
+                            interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
         surface = pg.image.frombuffer(scaled.tobytes(), (scaled.shape[1], scaled.shape[0]), "RGB")
         self.screen.fill((0, 0, 0))
-        self.screen.blit(surface, (x, y))
+        self.screen.blit(surface, (place.x, place.y))
         pg.display.flip()
         self._pump()
 
     def _pump(self) -> None:
+        """Queue every window event since the last call, in order."""
         pg = self._pg
         for event in pg.event.get():
             if event.type == pg.QUIT:
                 self._exit = True
+            elif event.type in (pg.MOUSEBUTTONDOWN, pg.MOUSEBUTTONUP) and event.button == 1:
+                x, y = event.pos
+                self._touches.append(Touch(int(x), int(y), event.type == pg.MOUSEBUTTONDOWN))
+            elif event.type == pg.MOUSEMOTION and event.buttons[0]:
+                x, y = event.pos
+                self._touches.append(Touch(int(x), int(y), True))
             elif event.type == pg.KEYDOWN:
                 if event.key == pg.K_ESCAPE:
                     self._keys.append("\x1b")
@@ -106,19 +123,22 @@ class WindowPlatform:
             elif event.type == pg.VIDEORESIZE:
                 self.screen = pg.display.set_mode(event.size, pg.RESIZABLE)
 
-    def touch(self) -> Touch | None:
-        x, y = self._pg.mouse.get_pos()
-        return Touch(int(x), int(y), bool(self._pg.mouse.get_pressed()[0]))
+    def touches(self) -> list[Touch]:
+        self._pump()
+        touches, self._touches = self._touches, []
+        return touches
 
-    def key(self) -> str | None:
-        return self._keys.pop(0) if self._keys else None
+    def keys(self) -> list[str]:
+        self._pump()
+        keys, self._keys = self._keys, []
+        return keys
 
     def exit_requested(self) -> bool:
-        return self._exit
+        return self._exit or self.stop.requested
 
     def request_exit(self) -> None:
         self._exit = True
 
     def close(self) -> None:
-        self.source.close()
+        """Close the window (the source is its opener's to close)."""
         self._pg.display.quit()

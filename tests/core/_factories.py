@@ -1,38 +1,52 @@
-"""Small shared builders for the render / UI tests: real faces and synthetic ones."""
+"""Shared builders for the core tests: real faces (replayed model outputs) and synthetic
+ones. Nothing here needs LiteRT or maix."""
 from __future__ import annotations
 
 import functools
 from pathlib import Path
 
+import cv2
 import numpy as np
 
+from app.backends import Models, make_tracker
 from app.core.faces import Detection, Face
 from app.core.geometry import CropTransform
+from app.core.settings import Settings
+from app.core.timing import StageClock
+from app.core.tracking import FaceTracker
+from tests.replay import ReplayDetector, ReplayFrame, ReplayLandmarker, load_clip
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
-MODELS = ROOT / "models" / "pc"
 
 
-@functools.lru_cache(maxsize=None)
-def _pipeline():
-    from app.core.pipeline import FacePipeline
-    from app.pc.detector import BlazeFaceDetector
-    from app.pc.landmarker import AttentionLandmarker
+def replay_tracker(settings: Settings = Settings(), tracking: bool = True,
+                   clock: StageClock | None = None) -> FaceTracker:
+    """The app's tracker over the replay models (recorded real model outputs)."""
+    return make_tracker(Models(ReplayDetector(), ReplayLandmarker()), settings,
+                        tracking=tracking, clock=clock)
 
-    det = BlazeFaceDetector(MODELS, "full_range")
-    det.tiling = "off"  # the whole frame only, as the brief's `det.tiles = False`
-    return FacePipeline(det, AttentionLandmarker(MODELS))
+
+def replay_frames(name: str) -> list[ReplayFrame]:
+    clip = load_clip(name)
+    return [ReplayFrame(clip, i) for i in range(clip.frames)]
+
+
+def read_rgb(name: str) -> np.ndarray:
+    """tests/data/<name> as RGB (run tools/fetch_assets.py first)."""
+    bgr = cv2.imread(str(DATA / name), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise FileNotFoundError(f"{DATA / name} is missing: run python tools/fetch_assets.py")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 @functools.lru_cache(maxsize=None)
 def real_faces(name: str = "astronaut.png",
                max_faces: int = 2) -> tuple[np.ndarray, tuple[Face, ...]]:
-    """(rgb, faces) from the PC backend on tests/data/<name>; rgb is read-only (copy it)."""
-    from app.pc.sources import read_image
-
-    rgb = read_image(DATA / name)
-    faces = tuple(_pipeline().process(rgb, max_faces=max_faces))
+    """(rgb, faces) of a recorded photo; rgb is read-only (copy it)."""
+    tracker = replay_tracker(Settings(max_faces=max_faces, smoothing=0.0), tracking=False)
+    faces = tuple(tracker.update(ReplayFrame(load_clip(name), 0), 0.0))
+    rgb = read_rgb(name)
     rgb.flags.writeable = False
     return rgb, faces
 
@@ -64,4 +78,4 @@ def moved(face: Face, scale: float = 1.0, offset: tuple[float, float] = (0.0, 0.
     det = Detection(box, d.score, d.keypoints * scale + off)
     return Face(face.xy * np.float32(scale) + off, face.depth, face.xy_crop, face.score,
                 face.valid, face.transform, det,
-                face.track_id if track_id is None else track_id, face.extras)
+                face.track_id if track_id is None else track_id)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.core import persist
-from app.core.persist import (IniStore, MemoryStore, format_value, load_settings,
+from app.core.persist import (IniStore, MemoryStore, apply_saved, format_value,
                               settings_changes)
 from app.core.settings import Settings, apply
 
@@ -36,7 +36,7 @@ def test_changes_are_only_what_differs():
 def test_round_trip_through_the_file(store):
     st, warns = store
     st.save(settings_changes(Settings(), CHANGED))
-    loaded = load_settings(Settings(), IniStore(st.path, warn=warns), warns)
+    loaded = apply_saved(Settings(), IniStore(st.path, warn=warns), warns)
     assert loaded == CHANGED
     assert warns == []
     text = st.path.read_text()
@@ -103,7 +103,7 @@ def test_garbage_file_gives_defaults_and_is_set_aside(store, payload):
     st, warns = store
     st.path.parent.mkdir(parents=True)
     st.path.write_bytes(payload)
-    assert load_settings(Settings(), st, warns) == Settings()
+    assert apply_saved(Settings(), st, warns) == Settings()
     assert warns and "corrupt" in warns[0]
     st.save({"view": "points"})
     assert st.load() == {"view": "points"}
@@ -119,7 +119,7 @@ def test_truncated_file_keeps_the_complete_lines(store):
     loaded = st.load()
     assert "show_" not in loaded and loaded["view"] == "depth" and loaded["max_faces"] == "7"
     assert any("dropped" in w for w in warns)
-    settings = load_settings(Settings(), st, warns)
+    settings = apply_saved(Settings(), st, warns)
     assert settings.view == "depth" and settings.show_hud is True  # the lost key: default
 
 
@@ -127,7 +127,7 @@ def test_bad_value_for_one_key_keeps_the_others(store):
     st, warns = store
     st.save({"view": "depth", "max_faces": "lots", "smoothing": "0.9", "show_box": "maybe",
              "no.such.key": "1"})
-    settings = load_settings(Settings(), st, warns, source="config.ini")
+    settings = apply_saved(Settings(), st, warns, source="config.ini")
     assert settings.view == "depth" and settings.smoothing == 0.9
     assert settings.max_faces == Settings().max_faces and settings.show_box is False
     assert len(warns) == 3 and all(w.startswith("config.ini") for w in warns)
@@ -173,7 +173,7 @@ def test_memory_store():
     m = MemoryStore()
     m.save({"view": "depth"})
     m.save({"max_faces": "3"})
-    assert load_settings(Settings(), m, print) == Settings(view="depth", max_faces=3)
+    assert apply_saved(Settings(), m, print) == Settings(view="depth", max_faces=3)
 
 
 def test_writes_go_through_a_synced_temp_file(store, monkeypatch):

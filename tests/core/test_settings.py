@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.manifest import load_settings, read_manifest
+from app.core.manifest import read_defaults, read_manifest
 from app.core.settings import SPECS, Settings, apply, describe, from_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,15 +16,13 @@ def collect():
     return messages, messages.append
 
 
-def test_app_yaml_defaults_load_without_warnings():
+def test_app_yaml_defaults_are_the_built_in_defaults():
+    """app.yaml is where a user reads and changes the defaults; the built-in ones are
+    what the app falls back to when app.yaml is damaged: they must be the same values."""
     messages, warn = collect()
-    settings = load_settings(ROOT / "app.yaml", warn)
+    settings = read_defaults(ROOT / "app.yaml", warn)
     assert messages == []
-    assert settings.detector_conf_threshold == 0.5
-    assert settings.landmarks_conf_threshold == 0.5
-    assert settings.detector_iou_threshold == 0.45
-    assert settings.max_faces == 2
-    assert settings.view == "mesh"
+    assert settings == Settings()
 
 
 def test_app_yaml_names_every_setting():
@@ -73,13 +71,13 @@ def test_corrupt_manifest_gives_defaults_and_one_warning(tmp_path, text):
     path = tmp_path / "app.yaml"
     path.write_text(text)
     messages, warn = collect()
-    assert load_settings(path, warn) == Settings()
+    assert read_defaults(path, warn) == Settings()
     assert len(messages) == 1
 
 
 def test_missing_manifest_gives_defaults(tmp_path):
     messages, warn = collect()
-    assert load_settings(tmp_path / "nope.yaml", warn) == Settings()
+    assert read_defaults(tmp_path / "nope.yaml", warn) == Settings()
     assert "cannot read" in messages[0]
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from app.core import topology as topo
+from app.core.render import paths
 
 CONNECTION_NAMES = [
     "FACEMESH_LIPS", "FACEMESH_LEFT_EYE", "FACEMESH_LEFT_IRIS",
@@ -246,27 +247,18 @@ def test_triangles_vs_tesselation():
 
 
 def test_triangles_array():
-    arr = topo.TRIANGLES
+    arr = paths.triangles()
     assert arr.shape == (898, 3) and arr.dtype == np.int32
     assert np.array_equal(arr, np.asarray(topo.FACEMESH_TRIANGLES))
     assert not arr.flags.writeable
 
 
-# ---------------------------------------------------------------- edges()
-
-@pytest.mark.parametrize("name", CONNECTION_NAMES)
-def test_edges(name):
-    conn = getattr(topo, name)
-    e = topo.edges(conn)
-    assert e.dtype == np.int32 and e.shape == (len(conn), 2)
-    assert {tuple(map(int, r)) for r in e} == set(conn)
-    assert [tuple(r) for r in e.tolist()] == sorted(conn)
-    assert topo.edges(conn) is e  # cached
-    assert not e.flags.writeable
-
-
-def test_edges_empty():
-    assert topo.edges(frozenset()).shape == (0, 2)
+def test_the_tables_module_is_data_only():
+    """No numpy, no functions, nothing computed at import beyond frozenset unions."""
+    tree = ast.parse(Path(topo.__file__).read_text())
+    assert not [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+    imports = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert [getattr(n, "module", None) for n in imports] == ["__future__"]
 
 
 # ---------------------------------------------------------------- contour_paths()
@@ -296,17 +288,17 @@ def _min_trails(pairs):
 @pytest.mark.parametrize("name", CONNECTION_NAMES)
 def test_contour_paths_round_trip(name):
     conn = getattr(topo, name)
-    paths = topo.contour_paths(conn)
-    assert isinstance(paths, list)
+    chains = paths.contour_paths(conn)
+    assert isinstance(chains, tuple)
     used = Counter()
-    for p in paths:
+    for p in chains:
         assert isinstance(p, np.ndarray) and p.dtype == np.int32 and p.ndim == 1
         assert len(p) >= 2
         used.update(frozenset(map(int, e)) for e in zip(p[:-1], p[1:]))
     assert set(used.values()) == {1}  # each edge drawn once
     assert set(used) == _undirected(conn)  # exactly the edge set
-    assert len(paths) == _min_trails(conn)  # fewest paths
-    assert [q.tolist() for q in topo.contour_paths(conn)] == [q.tolist() for q in paths]
+    assert len(chains) == _min_trails(conn)  # fewest paths
+    assert paths.contour_paths(conn) is chains  # built once
 
 
 @pytest.mark.parametrize("name, n_paths", [
@@ -316,20 +308,19 @@ def test_contour_paths_round_trip(name):
     ("FACEMESH_FACE_OVAL", 1),
 ])
 def test_contour_paths_counts(name, n_paths):
-    paths = topo.contour_paths(getattr(topo, name))
-    assert len(paths) == n_paths
+    assert len(paths.contour_paths(getattr(topo, name))) == n_paths
 
 
 def test_contour_paths_closed_loops_repeat_start():
-    (oval,) = topo.contour_paths(topo.FACEMESH_FACE_OVAL)
+    (oval,) = paths.contour_paths(topo.FACEMESH_FACE_OVAL)
     assert len(oval) == 37 and oval[0] == oval[-1]
-    for p in topo.contour_paths(topo.FACEMESH_IRISES):
+    for p in paths.contour_paths(topo.FACEMESH_IRISES):
         assert len(p) == 5 and p[0] == p[-1]
 
 
 def test_contour_paths_small_cases():
-    assert topo.contour_paths(frozenset()) == []
-    (p,) = topo.contour_paths(frozenset({(1, 2), (3, 2)}))
+    assert paths.contour_paths(frozenset()) == ()
+    (p,) = paths.contour_paths(frozenset({(1, 2), (3, 2)}))
     assert sorted([p.tolist(), p.tolist()[::-1]])[0] == [1, 2, 3]
     star = frozenset({(0, 1), (0, 2), (0, 3)})  # 4 odd vertices -> 2 trails
-    assert len(topo.contour_paths(star)) == 2
+    assert len(paths.contour_paths(star)) == 2

@@ -244,7 +244,7 @@ def test_unmapped_keys():
 def test_labels_cover_both_locales():
     en, zh = labels("en_US"), labels("zh_CN")
     assert en.keys() == zh.keys()
-    assert zh["view.depth"] == "深度" and en["view.depth"] == "Depth"
+    assert zh["btn.depth"] == "深度" and en["btn.depth"] == "DEPTH"
     assert labels("fr") is en or labels("fr") == en
     # Buttons drawn by cv2 carry ASCII only (cv2 has no CJK glyphs).
     state = UiState(Settings(view="points"), panel_open=True)

@@ -41,6 +41,12 @@ def load_frame(name: str) -> np.ndarray:
     return rgb
 
 
+def maix_points(xy: np.ndarray) -> list[int]:
+    """(N, 2) image pixels in maix's layout: `[x0, y0, x1, y1, ...]` truncated to int, as
+    nn.FaceLandmarks.detect gives them and draw_face takes them."""
+    return np.asarray(xy).astype(np.int32).reshape(-1).tolist()
+
+
 def video_frames(name: str):
     """Every frame of tests/data/<name> as RGB, decoded the same way as VideoSource."""
     capture = cv2.VideoCapture(str(DATA / name))

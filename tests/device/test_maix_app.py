@@ -15,7 +15,8 @@ pytest.importorskip("maix.image", reason=NEEDS_MAIX)
 from maix import app, display, err, image  # noqa: E402
 
 from app.core.settings import SPECS, Settings, apply  # noqa: E402
-from app.device import DeviceError, build, run_guarded  # noqa: E402
+from app.backends import device_models  # noqa: E402
+from app.device import DeviceError, run_guarded  # noqa: E402
 from app.device.platform import (CameraSource, error_image, fit_lines,  # noqa: E402
                                  report_failure)
 from app.device.settings_store import MaixSettingsStore  # noqa: E402
@@ -77,7 +78,7 @@ def test_run_guarded_shows_a_crash_and_returns_1():
 def test_build_on_a_pc_fails_with_a_clear_message():
     """No /root/models here: the first thing missing is the detector's .mud."""
     with pytest.raises(DeviceError) as caught:
-        build(Settings(), clock=None)  # type: ignore[arg-type]
+        device_models(Settings())
     assert "/root/models/yolov8n_face.mud" in caught.value.message
 
 

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.device._frames import NEEDS_MAIX, load_frame
+from tests.device._frames import NEEDS_MAIX, load_frame, maix_points
 
 pytest.importorskip("maix.image", reason=NEEDS_MAIX)
 
@@ -120,7 +120,7 @@ def test_landmarks_come_back_in_image_pixels_unbiased(angle):
 
 def test_low_score_is_returned_and_judged_by_the_core():
     img = image.Image(320, 224, image.Format.FMT_RGB888)
-    landmarker = MaixLandmarker(StandInFaceLandmarks(model_output(), score=0.2))
+    landmarker = MaixLandmarker(StandInFaceLandmarks(model_output(), score=0.2), crop_scale=1.2)
     pipeline = FacePipeline(StandInYolo(nn.Objects()), landmarker, landmark_threshold=0.5)
     detection = Detection(np.array([100, 50, 80, 90], np.float32), 0.9,
                           np.full((5, 2), np.nan, np.float32))
@@ -133,7 +133,7 @@ def test_float_requests_are_cut_and_mapped_with_the_device_ints():
     model = StandInFaceLandmarks(model_output())
     request = CropRequest((100.7, 50.2, 80.9, 90.4), (110.6, 80.2, 150.3, 82.9), 1.2,
                           (256, 256), integer=False)
-    out = MaixLandmarker(model).infer(img, request)
+    out = MaixLandmarker(model, crop_scale=1.2).infer(img, request)
     assert model.crop_args[1:6] == (100, 50, 80, 90, [110, 80, 150, 82])
     ints = CropRequest((100.7, 50.2, 80.9, 90.4), (110.6, 80.2, 150.3, 82.9), 1.2, (256, 256))
     np.testing.assert_array_equal(out.transform.to_image, crop_transform(ints).to_image)
@@ -162,10 +162,10 @@ def test_detector_maps_maix_objects_to_detections():
 def test_missing_model_says_which_path(tmp_path):
     missing = str(tmp_path / "nope" / "yolov8n_face.mud")
     with pytest.raises(DeviceError) as caught:
-        MaixFaceDetector.load(missing)
+        MaixFaceDetector.load(missing, conf_threshold=0.5, iou_threshold=0.45)
     assert missing in caught.value.message and caught.value.code == "ERR_NOT_FOUND"
     with pytest.raises(DeviceError) as caught:
-        MaixLandmarker.load(str(tmp_path / "face_landmarks.mud"))
+        MaixLandmarker.load(str(tmp_path / "face_landmarks.mud"), crop_scale=1.2)
     assert "face_landmarks.mud" in caught.value.message
 
 
@@ -173,14 +173,14 @@ def test_model_that_cannot_load_is_reported(tmp_path):
     mud = tmp_path / "face_landmarks.mud"
     mud.write_text("[basic]\ntype = cvimodel\n")
     with pytest.raises(DeviceError) as caught:
-        MaixLandmarker.load(str(mud))  # on a PC: "NN not support this platform yet"
+        MaixLandmarker.load(str(mud), crop_scale=1.2)  # on a PC: "NN not support this platform yet"
     assert str(mud) in caught.value.message and caught.value.code == "ERR_RUNTIME"
 
 
 def test_old_maixpy_without_face_landmarks_says_what_is_needed(monkeypatch):
     monkeypatch.delattr(inference.nn, "FaceLandmarks")
     with pytest.raises(DeviceError) as caught:
-        MaixLandmarker.load("/root/models/face_landmarks.mud")
+        MaixLandmarker.load("/root/models/face_landmarks.mud", crop_scale=1.2)
     assert ">= 4.10.0" in caught.value.message
     assert inference.maixpy_version() in caught.value.message
     assert caught.value.code == "ERR_NOT_IMPL"
@@ -193,14 +193,14 @@ def test_default_detector_model_follows_the_device():
 
 def test_draw_face_accepts_face_points_and_points_z():
     img = image.Image(640, 480, image.Format.FMT_RGB888, bg=image.COLOR_BLACK)
-    landmarker = MaixLandmarker(StandInFaceLandmarks(model_output(3)))
-    pipeline = FacePipeline(StandInYolo(nn.Objects()), landmarker)
+    landmarker = MaixLandmarker(StandInFaceLandmarks(model_output(3)), crop_scale=1.2)
+    pipeline = FacePipeline(StandInYolo(nn.Objects()), landmarker, landmark_threshold=0.5)
     detection = Detection(np.array([200, 100, 220, 240], np.float32), 0.9,
                           np.array([[260, 190], [360, 195]], np.float32))
     face = pipeline.landmarks_for(img, pipeline.request_for(detection), detection)
     drawer = nn.FaceLandmarks("")
-    drawer.draw_face(img, face.points, N, face.points_z)
-    drawer.draw_face(img, face.points, N)
+    drawer.draw_face(img, maix_points(face.xy), N, face.points_z)
+    drawer.draw_face(img, maix_points(face.xy), N)
     drawn = image.image2cv(img, ensure_bgr=False, copy=True)
     x, y = (int(v) for v in face.xy[240])
     if 0 <= x < 640 and 0 <= y < 480:

@@ -8,21 +8,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.device._frames import DATA, MODELS, NEEDS_MAIX, video_frames
+from tests.device._frames import DATA, NEEDS_MAIX, ROOT, maix_points, video_frames
 
 pytest.importorskip("maix.image", reason=NEEDS_MAIX)
 pytest.importorskip("ai_edge_litert", reason="the PC backend (ai-edge-litert) stands in for maix.nn")
 
 from maix import app, display, err, image, nn  # noqa: E402
 
-from app.core.pipeline import FacePipeline  # noqa: E402
+from app import backends  # noqa: E402
 from app.core.platform import Frame, Touch  # noqa: E402
+from app.core.settings import Settings  # noqa: E402
+from app.core.timing import StageClock  # noqa: E402
 from app.core.topology import NUM_MESH  # noqa: E402
 from app.device import maix_available, maix_nn_available  # noqa: E402
 from app.device.inference import RgbDetector, RgbLandmarker  # noqa: E402
-from app.device.platform import MaixPlatform, VideoSource  # noqa: E402
-from app.pc.detector import BlazeFaceDetector  # noqa: E402
-from app.pc.landmarker import AttentionLandmarker  # noqa: E402
+from app.device.platform import MaixPlatform, VideoSource, touch_readings  # noqa: E402
 
 VIDEO = DATA / "single_face.mp4"
 FRAMES = 100  # the clip has 72: the source loops, as a looping demo would
@@ -31,7 +31,7 @@ NOSE_TIP = 4
 
 @pytest.fixture(scope="module")
 def pc_models():
-    return BlazeFaceDetector(MODELS), AttentionLandmarker(MODELS)
+    return backends.pc_models(Settings(), still=False, tracking=True, app_dir=ROOT)
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +47,10 @@ def test_maix_imports_but_has_no_npu_here():
 
 
 def test_100_video_frames_through_maix_images_land_on_the_face(pc_models, disp):
-    detector, landmarker = pc_models
-    maix_pipeline = FacePipeline(RgbDetector(detector), RgbLandmarker(landmarker))
-    numpy_pipeline = FacePipeline(detector, landmarker)
+    wrapped = backends.Models(RgbDetector(pc_models.detector), RgbLandmarker(pc_models.landmarker))
+    settings = Settings(max_faces=1, smoothing=0.0)
+    maix_tracker = backends.make_tracker(wrapped, settings, tracking=False)
+    numpy_tracker = backends.make_tracker(pc_models, settings, tracking=False)
     reference = list(video_frames(VIDEO.name))
     platform = MaixPlatform(VideoSource(VIDEO, loop=True), disp)
     drawer = nn.FaceLandmarks("")
@@ -65,8 +66,8 @@ def test_100_video_frames_through_maix_images_land_on_the_face(pc_models, disp):
             assert np.array_equal(image.image2cv(frame.native, ensure_bgr=False, copy=True),
                                   expected)
 
-            (face,) = maix_pipeline.process(frame.native, max_faces=1)
-            (ref,) = numpy_pipeline.process(expected, max_faces=1)
+            (face,) = maix_tracker.update(frame.native, i / 30)
+            (ref,) = numpy_tracker.update(expected, i / 30)
             np.testing.assert_array_equal(face.xy, ref.xy)  # same pixels, same result
             # On the face: the mesh inside the detector box (25% margin), the nose tip in it.
             x, y, w, h = face.detection.box
@@ -81,7 +82,7 @@ def test_100_video_frames_through_maix_images_land_on_the_face(pc_models, disp):
             px, py = int(nx), int(ny)
             frame.rgb[py, px] = (1, 254, 3)
             assert image.image2cv(frame.native, False, True)[py, px].tolist() == [1, 254, 3]
-            drawer.draw_face(frame.native, face.points, NUM_MESH + 10, face.points_z)
+            drawer.draw_face(frame.native, maix_points(face.xy), NUM_MESH + 10, face.points_z)
             platform.show(frame)
         assert disp.show(frame.native) == err.Err.ERR_NONE
     finally:
@@ -104,7 +105,7 @@ def test_platform_state_touch_and_exit(disp):
     platform = MaixPlatform(VideoSource(VIDEO), disp)
     try:
         assert platform.display_size == (disp.width(), disp.height())
-        assert platform.touch() is None  # no touch screen given
+        assert platform.touches() == [] and platform.keys() == []  # no touch screen given
         assert not platform.exit_requested()
         platform.request_exit()
         assert platform.exit_requested()
@@ -125,35 +126,96 @@ def test_video_source_ends_and_resizes():
 
 
 def test_touch_reads_the_sdl_mouse_as_a_touch(disp):
+    """MaixPy's PC build: the SDL mouse never says events are pending; one read() gives
+    the current state."""
     from app.device.platform import open_touch
 
     platform = MaixPlatform(VideoSource(VIDEO), disp, open_touch())
     try:
-        touch = platform.touch()
-        assert touch is None or isinstance(touch, Touch)
+        touches = platform.touches()
+        assert len(touches) == 1 and isinstance(touches[0], Touch)
     finally:
         platform.close()
 
 
-def test_build_maix_pc_runs_a_video_with_the_pc_models(disp, tmp_path, monkeypatch):
-    from app.core.settings import Settings
-    from app.core.timing import StageClock
-    from app.device import build_maix_pc
-    from tests.device._frames import ROOT
+class KernelTouchScreen:
+    """MaixCAM's TouchScreen over a queue of kernel event frames (MaixCDK
+    TouchScreen_MaixCam): `available(0)` says whether a frame is pending, `read0()` takes
+    one frame, `read()` takes frames up to the next press/release (or all of a drag) and
+    returns the latest state; either returns the last state when nothing is pending."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[int, int, int]] = []
+        self.state = [0, 0, 0]
+
+    def available(self, timeout: int = 0) -> bool:
+        return bool(self.pending)
+
+    def read0(self) -> list[int]:
+        if self.pending:
+            self.state = list(self.pending.pop(0))
+        return list(self.state)
+
+    def read(self) -> list[int]:
+        while self.pending:
+            before = self.state[2]
+            self.state = list(self.pending.pop(0))
+            if self.state[2] != before:
+                break
+        return list(self.state)
+
+
+def test_every_event_frame_of_a_quick_tap_reaches_the_ui():
+    """A press and its release both between two frames (a quick tap at 8 fps), then a
+    second tap: four readings, in order, none lost."""
+    ts = KernelTouchScreen()
+    ts.pending = [(100, 50, 1), (101, 50, 1), (101, 51, 0), (300, 200, 1), (300, 200, 0)]
+    got = touch_readings(ts)  # type: ignore[arg-type]
+    assert [(t.x, t.y, t.pressed) for t in got] == [
+        (100, 50, True), (101, 50, True), (101, 51, False), (300, 200, True), (300, 200, False)]
+    assert touch_readings(ts) == [Touch(300, 200, False)]  # nothing pending: the state
+    ts.pending = [(5, 5, 1)] * 500  # a flooding device cannot stall a frame
+    assert len(touch_readings(ts)) == 64
+
+
+def test_maix_pc_backend_runs_a_video_with_the_pc_models(disp, tmp_path, monkeypatch):
+    from app.device.settings_store import MaixSettingsStore
 
     monkeypatch.chdir(tmp_path)  # the settings store's ./data
     clock = StageClock()
-    platform, detector, landmarker, store = build_maix_pc(
-        Settings(), clock, str(VIDEO), app_dir=ROOT, size=(320, 224), disp=disp)
-    pipeline = FacePipeline(detector, landmarker, clock=clock)
+    settings = Settings(max_faces=1)
+    models = backends.maix_pc_models(settings, tracking=True, clock=clock, app_dir=ROOT)
+    platform = backends.maix_pc_platform(str(VIDEO), disp, loop=False, size=(320, 224))
+    tracker = backends.make_tracker(models, settings, tracking=True, clock=clock)
     try:
-        for _ in range(5):
+        for i in range(5):
             frame = platform.read()
             assert frame is not None and frame.size == (320, 224)
-            faces = pipeline.process(frame.native, max_faces=1)
+            faces = tracker.update(frame.native, i / 30)
             assert len(faces) == 1 and faces[0].valid
             platform.show(frame)
-        assert isinstance(store.load(), dict)  # maix caches the config process-wide
+        assert isinstance(MaixSettingsStore().load(), dict)  # maix caches it process-wide
         assert {"detect", "landmark"} <= set(clock.ms())
     finally:
         platform.close()
+
+
+def test_maix_pc_honours_the_tiling_setting():
+    """pc.tiling reaches the detector under maix-pc too (it was once silently off): a
+    group photo shrunk into a wide maix image, faces ~30 px across, which only the tiles
+    find."""
+    import cv2
+
+    from tests.device._frames import load_frame
+
+    group = load_frame("multi_face.jpg")
+    small = cv2.resize(group, (group.shape[1] * 2 // 5, group.shape[0] * 2 // 5),
+                       interpolation=cv2.INTER_AREA)
+    canvas = np.full((1400, 2600, 3), 90, np.uint8)
+    canvas[500:500 + small.shape[0], 1100:1100 + small.shape[1]] = small
+    img = image.cv2image(canvas, bgr=False, copy=True)
+    found = {}
+    for tiling in ("on", "off"):
+        models = backends.maix_pc_models(Settings(pc_tiling=tiling), tracking=True, app_dir=ROOT)
+        found[tiling] = len(models.detector.detect(img))
+    assert found["on"] == 5 and found["off"] < 5, found

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.geometry import crop_transform
+from app.core.settings import Settings
 from app.pc.landmarker import SURE_LOGIT, AttentionLandmarker
 from conftest import load_video
 
@@ -12,7 +13,8 @@ class Counting(AttentionLandmarker):
     """Records the attention model's own face logit and whether the second model ran."""
 
     def __init__(self, models_dir) -> None:
-        super().__init__(models_dir)
+        settings = Settings()
+        super().__init__(models_dir, crop_scale=settings.pc_crop_scale, threads=settings.pc_threads)
         self.logits: list[float] = []
         self.asked = 0
         mesh, presence = self.model.mesh, self.presence.invoke
@@ -35,10 +37,10 @@ def landmarker(models_dir):
 
 
 def test_a_cartoon_blob_the_attention_model_takes_for_a_face_is_refused(
-        pipeline_factory, landmarker):
+        pc_tracker, landmarker):
     """no_face.mp4 frame 89: the detectors propose a pink blob; the attention model's flag
     says face (logit ~7), the 468-point model's flag says not (logit ~ -9)."""
-    pipeline = pipeline_factory(still=False)
+    pipeline = pc_tracker().pipeline
     rgb = load_video("no_face.mp4")[89]
     detections = pipeline.detect(rgb)
     assert detections, "the detectors no longer propose the blob: pick another frame"
@@ -49,8 +51,8 @@ def test_a_cartoon_blob_the_attention_model_takes_for_a_face_is_refused(
     assert max(scores) < pipeline.landmark_threshold  # refused as a face
 
 
-def test_real_faces_need_no_second_opinion(pipeline_factory, landmarker):
-    pipeline = pipeline_factory(still=False)
+def test_real_faces_need_no_second_opinion(pc_tracker, landmarker):
+    pipeline = pc_tracker().pipeline
     landmarker.asked, landmarker.logits = 0, []
     for rgb in load_video("single_face.mp4")[::6]:
         detection = pipeline.detect(rgb)[0]

@@ -42,12 +42,11 @@ def nme(ours: np.ndarray, theirs: np.ndarray) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def comparisons(pipeline_factory):
+def comparisons(find_faces):
     """[(image, nme per point)] for every face the peer found, matched to ours."""
-    pipeline = pipeline_factory()
     rows = []
     for name, record in peer_images().items():
-        ours = pipeline.process(load_rgb(name), max_faces=10)
+        ours = find_faces(load_rgb(name), max_faces=10)
         for face in record["faces"]:
             # MediaPipe's landmark x, y are continuous (a pixel's centre at i + 0.5);
             # ours index pixel centres as OpenCV does.

@@ -9,7 +9,6 @@ import cv2
 import numpy as np
 import pytest
 
-from app.core.tracking import FaceTracker
 from conftest import load_rgb
 
 FPS = 30.0
@@ -26,8 +25,8 @@ def shifted(rgb: np.ndarray, dx: float, dy: float, noise: np.random.Generator | 
     return frame
 
 
-def run(pipeline, frames, smoothing: float) -> np.ndarray:
-    tracker = FaceTracker(pipeline, max_faces=1, smoothing=smoothing)
+def run(pc_tracker, frames, smoothing: float) -> np.ndarray:
+    tracker = pc_tracker(max_faces=1, smoothing=smoothing)
     out = []
     for i, frame in enumerate(frames):
         faces = tracker.update(frame, i / FPS)
@@ -53,26 +52,24 @@ def jitter(xy: np.ndarray, shifts: np.ndarray) -> float:
     return float(residual.std(axis=0).mean() / iod * 100)
 
 
-def test_smoothing_cuts_jitter_on_a_still_face(pipeline_factory, still_video):
+def test_smoothing_cuts_jitter_on_a_still_face(pc_tracker, still_video):
     frames, shifts = still_video
-    pipeline = pipeline_factory(still=False)
-    raw = jitter(run(pipeline, frames, 0.0), shifts)
-    smooth = jitter(run(pipeline, frames, 0.5), shifts)
+    raw = jitter(run(pc_tracker, frames, 0.0), shifts)
+    smooth = jitter(run(pc_tracker, frames, 0.5), shifts)
     assert raw > 0.1  # the noise is real: the raw model output does jitter
     assert smooth <= 0.4 * raw, f"jitter raw {raw:.3f}% smoothed {smooth:.3f}%"
 
 
-def test_smoothing_adds_at_most_a_pixel_of_lag_at_4_px_per_frame(pipeline_factory):
+def test_smoothing_adds_at_most_a_pixel_of_lag_at_4_px_per_frame(pc_tracker):
     rgb = load_rgb("astronaut.png")
     rng = np.random.default_rng(3)
     count, speed = 60, 4.0
     frames = [shifted(rgb, speed * i, 0.0, rng, canvas=(512 + int(speed * count), 512))
               for i in range(count)]
-    pipeline = pipeline_factory(still=False)
     truth = speed * np.arange(count)
     lags = {}
     for strength in (0.0, 0.5):
-        xy = run(pipeline, frames, strength)
+        xy = run(pc_tracker, frames, strength)
         moved = xy[:, :, 0] - xy[0:1, :, 0]  # x motion of each landmark since frame 0
         lags[strength] = float((truth[15:, None] - moved[15:]).mean())  # after warm-up
     assert lags[0.5] - lags[0.0] <= 1.0, lags

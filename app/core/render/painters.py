@@ -8,14 +8,13 @@ sub-pixel positions. cv2 clips everything, so faces partly outside the frame are
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import cv2
 import numpy as np
 
-from .. import topology as topo
 from ..faces import Detection
+from .paths import Paths, triangles
 from .styles import BoxStyle, DepthStyle, DrawSpec, LegendStyle, TextStyle
 
 SHIFT = 4  # fractional bits of cv2 drawing coordinates
@@ -33,32 +32,6 @@ def to_fixed(xy: np.ndarray) -> np.ndarray:
     """(N, 2) float image pixels -> (N, 2) int32 in 1/ONE pixels for cv2's `shift`."""
     fx = np.clip(np.asarray(xy, np.float32), -_LIMIT, _LIMIT) * np.float32(ONE)
     return np.rint(fx).astype(np.int32)
-
-
-@dataclass(frozen=True, eq=False)
-class Paths:
-    """Index paths for one cv2.polylines call.
-
-    index:  (K,) intp, all paths' landmark indices back to back.
-    slices: where each path sits in `index` (slicing views is 3x cheaper than np.split).
-    """
-
-    index: np.ndarray
-    slices: tuple[slice, ...]
-
-    @classmethod
-    def of(cls, connections: Iterable[frozenset]) -> "Paths":
-        """The fewest paths covering the union of `connections` (topology.contour_paths)."""
-        union = frozenset().union(*connections)
-        paths = topo.contour_paths(union)
-        ends = np.cumsum([len(p) for p in paths]).tolist()
-        slices = tuple(slice(a, b) for a, b in zip([0] + ends[:-1], ends))
-        return cls(np.concatenate(paths).astype(np.intp), slices)
-
-    def gather(self, pts: np.ndarray) -> list[np.ndarray]:
-        """(N, 2) points -> list of (K_i, 2) polylines, views of one gathered array."""
-        gathered = pts[self.index]
-        return [gathered[s] for s in self.slices]  # ~100 views at most, no copies
 
 
 def paths(img: np.ndarray, pts: np.ndarray, path_set: Paths, spec: DrawSpec | None) -> None:
@@ -120,7 +93,7 @@ def depth_fill(img: np.ndarray, xy: np.ndarray, pts: np.ndarray, depth01: np.nda
     xy: (478, 2) float image px; pts: the same in fixed point; depth01: (478,) in [0, 1],
     1 = nearest; colors: (levels, 3) uint8 RGB, far first.
     """
-    tris = topo.TRIANGLES
+    tris = triangles()
     if style.cull_back:
         tris = tris[_front_facing(xy, tris)]
     levels = len(colors)

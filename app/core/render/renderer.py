@@ -14,21 +14,12 @@ import numpy as np
 
 from .. import topology as topo
 from ..faces import Face
-from ..settings import Settings
-from . import painters
+from ..settings import View
+from . import painters, paths
 from .depth_range import DepthRange
 from .styles import CONTOUR_GROUPS, DEFAULT_STYLES, IRIS_GROUPS, DrawSpec, Styles, scale_for
-from .view import Hud, View, ViewState
+from .view import Hud, ViewState
 
-# The tessellation as ~100 chained paths, not 2556 two-point segments: cv2.polylines
-# pays per polyline, and this is 5x faster for the same pixels.
-_TESSELLATION = painters.Paths.of([topo.FACEMESH_TESSELATION])
-_OUTLINE = painters.Paths.of([topo.FACEMESH_CONTOURS])
-# Points view: subset size -> landmark indices (None = all, no gather needed).
-_SUBSET_INDEX: Mapping[int, np.ndarray | None] = {
-    n: None if n == topo.NUM_LANDMARKS else np.asarray(idx, np.intp)
-    for n, idx in topo.SUBSETS.items()
-}
 # HUD names for the pipeline's stages (others are shown cut to 4 letters). "landmarks" is
 # the whole landmark stage (crop + mesh + iris on a PC) and "total" the whole tracker
 # step, so the parts and their sums both show.
@@ -41,7 +32,7 @@ class _Prepared:
     """A style set scaled for one frame size, with its contour batches compiled."""
 
     styles: Styles
-    contours: tuple[tuple[painters.Paths, DrawSpec], ...]  # one polylines call each
+    contours: tuple[tuple[paths.Paths, DrawSpec], ...]  # one polylines call each
     iris_index: np.ndarray  # (G, 5)
     iris_specs: tuple[DrawSpec, ...]
     depth_colors: np.ndarray  # (levels, 3) uint8, far first
@@ -52,7 +43,7 @@ class _Prepared:
         by_spec: dict[DrawSpec, list[frozenset]] = {}
         for name, spec in styles.mesh.contours.items():
             by_spec.setdefault(spec, []).append(CONTOUR_GROUPS[name])
-        contours = tuple((painters.Paths.of(conns), spec) for spec, conns in by_spec.items())
+        contours = tuple((paths.Paths.of(conns), spec) for spec, conns in by_spec.items())
         irises = [(IRIS_GROUPS[name], spec) for name, spec in styles.mesh.irises.items()]
         iris_index = np.array([idx for idx, _ in irises], np.intp).reshape(-1, 5)
         return cls(styles, contours, iris_index, tuple(s for _, s in irises),
@@ -69,7 +60,7 @@ class _FaceCtx:
 
 
 def _draw_mesh(img: np.ndarray, f: _FaceCtx, p: _Prepared, vs: ViewState) -> None:
-    painters.paths(img, f.pts, _TESSELLATION, p.styles.mesh.tessellation)
+    painters.paths(img, f.pts, paths.tessellation(), p.styles.mesh.tessellation)
     for path_set, spec in p.contours:
         painters.paths(img, f.pts, path_set, spec)
     if len(p.iris_index):
@@ -79,14 +70,14 @@ def _draw_mesh(img: np.ndarray, f: _FaceCtx, p: _Prepared, vs: ViewState) -> Non
 def _draw_points(img: np.ndarray, f: _FaceCtx, p: _Prepared, vs: ViewState) -> None:
     by_subset = p.styles.points.by_subset
     spec = by_subset.get(vs.subset, by_subset.get(topo.NUM_LANDMARKS))
-    painters.dots(img, f.pts, spec, _SUBSET_INDEX.get(vs.subset))
+    painters.dots(img, f.pts, spec, paths.subset_index(vs.subset))
 
 
 def _draw_depth(img: np.ndarray, f: _FaceCtx, p: _Prepared, vs: ViewState) -> None:
     assert f.depth_range is not None
     depth01 = DepthRange.normalize(f.face.depth, f.depth_range)
     painters.depth_fill(img, f.face.xy, f.pts, depth01, p.styles.depth, p.depth_colors)
-    painters.paths(img, f.pts, _OUTLINE, p.styles.depth.outline)
+    painters.paths(img, f.pts, paths.face_outline(), p.styles.depth.outline)
 
 
 _VIEW_PAINTERS: Mapping[View, Callable[[np.ndarray, _FaceCtx, _Prepared, ViewState], None]] = {
@@ -148,12 +139,3 @@ class Renderer:
             if hud is not None:
                 painters.hud(rgb, hud_lines(hud), st.hud)
 
-
-def draw_faces(rgb: np.ndarray, faces: Sequence[Face], settings: Settings,
-               hud: Hud | None = None, renderer: Renderer | None = None) -> None:
-    """One call for stills and scripts: `settings` (app.core.settings.Settings) pick the view.
-
-    A frame loop should keep one Renderer and pass it: the depth view smooths its
-    colour range across frames per track id.
-    """
-    (renderer or Renderer()).draw(rgb, faces, ViewState.from_settings(settings), hud)

@@ -69,13 +69,13 @@ IRIS_GROUPS: Mapping[str, tuple[int, ...]] = {
 }
 
 
-def _frozen(specs: Mapping) -> Mapping:
+def _read_only_map(specs: Mapping) -> Mapping:
     """A read-only view, so a style value cannot be changed behind the renderer's back."""
     return MappingProxyType(dict(specs))
 
 
 def _scaled_map(specs: Mapping[str, DrawSpec], k: int) -> Mapping[str, DrawSpec]:
-    return _frozen({name: spec.scaled(k) for name, spec in specs.items()})
+    return _read_only_map({name: spec.scaled(k) for name, spec in specs.items()})
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class MeshStyle:
     """Mesh view: tessellation under contours under iris circles; a missing group is not drawn."""
 
     tessellation: DrawSpec | None = DrawSpec(GRAY, 1)
-    contours: Mapping[str, DrawSpec] = field(default_factory=lambda: _frozen({
+    contours: Mapping[str, DrawSpec] = field(default_factory=lambda: _read_only_map({
         "face_oval": DrawSpec(WHITE, 1, antialias=True),
         "lips": DrawSpec(WHITE, 1, antialias=True),
         "left_eye": DrawSpec(GREEN, 1, antialias=True),
@@ -91,7 +91,7 @@ class MeshStyle:
         "right_eye": DrawSpec(RED, 1, antialias=True),
         "right_eyebrow": DrawSpec(RED, 1, antialias=True),
     }))
-    irises: Mapping[str, DrawSpec] = field(default_factory=lambda: _frozen({
+    irises: Mapping[str, DrawSpec] = field(default_factory=lambda: _read_only_map({
         "left_iris": DrawSpec(GREEN, 1, antialias=True),
         "right_iris": DrawSpec(RED, 1, antialias=True),
     }))
@@ -105,7 +105,7 @@ class MeshStyle:
 class PointsStyle:
     """Points view: one dot spec per subset size (fewer points -> bigger dots)."""
 
-    by_subset: Mapping[int, DrawSpec] = field(default_factory=lambda: _frozen({
+    by_subset: Mapping[int, DrawSpec] = field(default_factory=lambda: _read_only_map({
         478: DrawSpec(CYAN, radius=1),
         146: DrawSpec(CYAN, radius=1),
         68: DrawSpec(YELLOW, radius=2),
@@ -113,7 +113,7 @@ class PointsStyle:
     }))
 
     def scaled(self, k: int) -> "PointsStyle":
-        return PointsStyle(_frozen({n: s.scaled(k) for n, s in self.by_subset.items()}))
+        return PointsStyle(_read_only_map({n: s.scaled(k) for n, s in self.by_subset.items()}))
 
 
 @dataclass(frozen=True)

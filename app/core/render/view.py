@@ -1,23 +1,14 @@
-"""What to draw: the view enum and the per-frame values the renderer reads. No cv2.
+"""What to draw: the per-frame values the renderer reads. No cv2.
 
-Kept apart from the painters so the pure UI logic (app/core/ui.py) can name views
-without importing cv2.
+Kept apart from the painters so the pure UI logic (app/core/ui.py) can use them
+without importing cv2. The views themselves are `settings.View`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Mapping
 
-from ..settings import Settings
-
-
-class View(str, Enum):
-    """Overlay styles; the values are the strings stored in `Settings.view`."""
-
-    MESH = "mesh"
-    POINTS = "points"
-    DEPTH = "depth"
+from ..settings import Settings, View
 
 
 @dataclass(frozen=True)

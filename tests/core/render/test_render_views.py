@@ -8,7 +8,8 @@ import pytest
 from app.core import topology as topo
 from app.core.render import painters
 from app.core.render.renderer import Renderer, hud_lines
-from app.core.render.view import Hud, View, ViewState
+from app.core.render.view import Hud, ViewState
+from app.core.settings import View
 from tests.core._factories import make_face, moved, real_faces
 
 VIEWS = [ViewState(View.MESH), ViewState(View.POINTS, 478), ViewState(View.POINTS, 68),

@@ -1,0 +1,158 @@
+"""The one place that assembles the app: settings + source kind -> models, tracker,
+platform, frame loop.
+
+launch.py, the tests, the benchmarks and the tools all build through these functions,
+so every option reaches every object at construction (nothing is configured after it).
+Three backends:
+
+    device   maix.nn on the NPU (YOLO face detector + nn.FaceLandmarks), maix camera,
+             display and touch                                  -> device_models/_platform
+    pc       MediaPipe's models on LiteRT, OpenCV sources, a pygame window or files
+                                                                -> pc_models
+    maix-pc  the real maix IO of MaixPy's PC build with the PC's models (maix.nn has no
+             NPU there)                                         -> maix_pc_models/_platform
+
+Adapters are imported inside the functions: the device has no LiteRT and the PC may
+have no MaixPy, and neither adapter imports the other.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from .core.app_loop import CaptionSource, FaceApp
+from .core.persist import SettingsStore
+from .core.pipeline import FaceDetector, FacePipeline, LandmarkModel
+from .core.platform import FrameSink, Platform
+from .core.settings import Settings
+from .core.timing import StageClock
+from .core.tracking import FaceTracker
+from .core.ui import UiState
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .core.faces import Face
+    from .device.platform import MaixPlatform
+
+APP_DIR = Path(__file__).resolve().parent.parent
+MANIFEST = APP_DIR / "app.yaml"
+
+
+@dataclass(frozen=True)
+class Models:
+    """A face detector and a landmark model that take the same kind of frame."""
+
+    detector: FaceDetector
+    landmarker: LandmarkModel
+
+
+def pc_models_dir(settings: Settings, app_dir: Path = APP_DIR) -> Path:
+    """The folder of the .tflite files (pc.models_dir, relative to the app folder)."""
+    folder = Path(settings.pc_models_dir)
+    return folder if folder.is_absolute() else app_dir / folder
+
+
+def pc_models(settings: Settings, *, still: bool, tracking: bool,
+              clock: StageClock | None = None, app_dir: Path = APP_DIR) -> Models:
+    """MediaPipe's models on LiteRT, taking RGB numpy frames.
+
+    still:    the source is one image (tiling, both detectors).
+    tracking: landmark tracking; without it the detector runs on every frame (pc.detector
+              auto then keeps to the short-range model for video frames).
+    Raises app.pc.litert.ModelError for a missing or unreadable model.
+    """
+    from .pc.detector import BlazeFaceDetector
+    from .pc.landmarker import AttentionLandmarker
+
+    folder = pc_models_dir(settings, app_dir)
+    detector = BlazeFaceDetector(
+        folder, variant=settings.pc_detector, threads=settings.pc_threads,
+        score_threshold=settings.detector_conf_threshold,
+        iou_threshold=settings.detector_iou_threshold, tiling=settings.pc_tiling,
+        still=still, every_frame=not tracking)
+    landmarker = AttentionLandmarker(folder, crop_scale=settings.pc_crop_scale,
+                                     threads=settings.pc_threads, clock=clock)
+    return Models(detector, landmarker)
+
+
+def maix_pc_models(settings: Settings, *, tracking: bool, clock: StageClock | None = None,
+                   app_dir: Path = APP_DIR) -> Models:
+    """The PC's models behind maix images (MaixPy on a PC: video frames, never stills)."""
+    from .device.inference import RgbDetector, RgbLandmarker
+
+    models = pc_models(settings, still=False, tracking=tracking, clock=clock, app_dir=app_dir)
+    return Models(RgbDetector(models.detector), RgbLandmarker(models.landmarker))
+
+
+def device_models(settings: Settings, clock: StageClock | None = None) -> Models:
+    """maix.nn on the NPU: the device's YOLO face detector and nn.FaceLandmarks.
+    Raises DeviceError (missing model, old MaixPy)."""
+    from .device.inference import MaixFaceDetector, MaixLandmarker, require_face_landmarks
+
+    require_face_landmarks()
+    detector = MaixFaceDetector.load(settings.device_detector_model,
+                                     conf_threshold=settings.detector_conf_threshold,
+                                     iou_threshold=settings.detector_iou_threshold)
+    landmarker = MaixLandmarker.load(settings.device_landmarks_model,
+                                     crop_scale=settings.device_crop_scale, clock=clock)
+    return Models(detector, landmarker)
+
+
+def device_platform(models: Models, disp: Any) -> "MaixPlatform":
+    """The camera at the detector's input size and format (no resize before the NPU),
+    shown on `disp`. Raises DeviceError (no camera)."""
+    from .device.inference import MaixFaceDetector
+    from .device.platform import MaixPlatform
+
+    detector = models.detector
+    assert isinstance(detector, MaixFaceDetector), "the device platform needs maix.nn models"
+    width, height = detector.input_size
+    return MaixPlatform.with_camera(width, height, detector.input_format, disp)
+
+
+DEFAULT_MAIX_PC_CAMERA = (640, 480)
+
+
+def maix_pc_platform(source: str | None, disp: Any, *, loop: bool,
+                     size: tuple[int, int] | None = None) -> "MaixPlatform":
+    """maix IO on a PC. `source`: None or a camera index -> the maix camera (V4L2) at
+    `size` or 640x480; a path -> that video file decoded into maix images (resized to
+    `size` if given; `loop` rewinds at the end)."""
+    from .device.platform import MaixPlatform
+
+    if source is None or source.isdigit():
+        width, height = size or DEFAULT_MAIX_PC_CAMERA
+        return MaixPlatform.with_camera(width, height, disp=disp)
+    return MaixPlatform.with_video(source, size, loop, disp)
+
+
+def make_tracker(models: Models, settings: Settings, *, tracking: bool,
+                 clock: StageClock | None = None) -> FaceTracker:
+    """The tracker over `models`, as the app runs it (`tracking=False`: stills, or the
+    detector on every frame)."""
+    pipeline = FacePipeline(models.detector, models.landmarker,
+                            settings.landmarks_conf_threshold, clock)
+    return FaceTracker(pipeline, max_faces=settings.max_faces,
+                       detector_interval=settings.detector_interval,
+                       smoothing=settings.smoothing, tracking=tracking)
+
+
+def photo_faces(rgb: "np.ndarray", settings: Settings) -> list["Face"]:
+    """The faces the app finds in one photo with the PC models (for tools and benches;
+    a run over many photos builds the models and the tracker once instead)."""
+    models = pc_models(settings, still=True, tracking=False)
+    return make_tracker(models, settings, tracking=False).update(rgb, 0.0)
+
+
+def make_app(platform: Platform, models: Models, settings: Settings, store: SettingsStore,
+             warn: Callable[[str], None], *, tracking: bool, clock: StageClock,
+             sinks: Sequence[FrameSink] = (), locale: str = "en",
+             captions: CaptionSource | None = None) -> FaceApp:
+    """The frame loop: `models` tracked on `platform`'s frames, UI state from `settings`
+    (changes saved in `store`), results to `sinks`. `clock` must be the one the models
+    were built with, so their stage times reach the HUD and the JSON lines."""
+    tracker = make_tracker(models, settings, tracking=tracking, clock=clock)
+    return FaceApp(platform, tracker, UiState(settings, locale=locale), store, clock, warn,
+                   sinks=sinks, captions=captions)
