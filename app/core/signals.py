@@ -41,12 +41,14 @@ The rotation R maps the canonical face into the camera frame and is split as
 
 Eyes: the eyelid gap of each eye (mean of 7 upper/lower lid pairs of the refined eye
 contour, in 3D, along the face's up axis) in canonical centimetres (divided by the fit's
-scale), so head turns and distance barely change it. `Signals.eyes` divides it by the
-track's open-eye level (a running mean of its open frames): about 1 open, about 0
-closed. `left` is the subject's left eye (the one at 362/263, on the image's right).
+scale), so head turns and distance barely change it. `Signals.eyes` is that gap over
+the track's open-eye level (a running mean of its open frames), less the part the mesh
+keeps when the eye is shut (`EYE_SHUT_FRACTION`): about 1 open, about 0 shut, never
+below 0. `left` is the subject's left eye (the one at 362/263, on the image's right).
 
 Mouth: the inner-lip gap (5 pairs, along the face's up axis) over the canonical face's
-mouth width (61 to 291, 4.9 cm): 0 shut, about 0.1 lips apart, 0.4+ wide open.
+mouth width (61 to 291, 4.9 cm): 0 shut (below 0.03 on the test faces), 0.25-0.3 a smile
+showing teeth, 0.4+ wide open.
 
 Gaze: eye-in-head direction from each iris centre relative to its eye corners. The iris
 offset is taken back into the face's frame (using the fitted rotation and the canonical
@@ -88,11 +90,12 @@ MOUTH_CORNERS = (61, 291)
 IRIS_LEFT, CORNERS_LEFT = topology.IRIS_362_263[0], topology.EYE_CORNERS_362_263
 IRIS_RIGHT, CORNERS_RIGHT = topology.IRIS_33_133[0], topology.EYE_CORNERS_33_133
 
-# Gaze. The iris offset (canonical cm) that reads 1: a strong sideways glance (obama2.jpg)
-# measures 0.22 cm, about 0.75. The canonical mesh's resting iris sits on its eye corners'
-# line; the landmark model puts an iris that looks at the camera higher: 0.18 cm is the
-# median over the test portraits that look at the camera (0.13-0.22; wide-open eyes, as
-# in 0-f1-su-ph.jpg, read lower: vertical gaze is the coarsest signal).
+# Gaze. The iris offset (canonical cm) that reads 1, about 25 degrees of eye turn; the
+# hard sideways glance in tests/data/obama2.jpg measures 0.22 cm (-0.54 before the dead
+# zone). The canonical mesh's resting iris sits on its eye corners' line; the landmark
+# model puts an iris that looks at the camera higher: 0.18 cm is the median over the test
+# portraits that look at the camera (0.13-0.22; wide-open eyes, as in 0-f1-su-ph.jpg,
+# read lower: vertical gaze is the coarsest signal).
 GAZE_FULL_CM = 0.4
 IRIS_REST_LIFT_CM = 0.18
 MIN_SCALE = 1e-3  # image pixels per canonical cm below which a fit is no face (0.02 px wide)
@@ -383,7 +386,8 @@ class Signals:
             pitch > 0 face up, roll > 0 head tilted clockwise in the image.
     eyes:   (left, right) openness, the subject's left first: about 1 open (the track's
             own open level), 0 shut, >= 0.
-    mouth:  inner-lip gap over the canonical mouth width: 0 shut, ~0.3 a wide smile.
+    mouth:  inner-lip gap over the canonical mouth width: 0 shut, 0.25-0.3 a smile
+            showing teeth, 0.4+ wide open; >= 0.
     gaze:   (x, y) eye-in-head, -1..1 after the dead zone: x > 0 toward the image's
             right (for an upright face), y > 0 up.
     blinks: closures of both eyes shorter than `blink_max_s` since the track began.
@@ -435,7 +439,7 @@ class EyeLevel:
         p = self.params
         if _scaled(gap, self.level) > p.eye_open_above:  # False for NaN
             self.frames += 1
-            k = max(1.0 / self.frames, dt / p.eye_adapt_s)
+            k = min(max(1.0 / self.frames, dt / p.eye_adapt_s), 1.0)
             self.level += k * (gap - self.level)
         return _scaled(gap, self.level)
 
@@ -484,15 +488,32 @@ class SignalTracker:
 
     def __init__(self, params: SignalParams) -> None:
         self.params = params
-        filter_params = params_for_strength(params.smoothing)
-        self._filter = OneEuroFilter(filter_params) if filter_params is not None else None
+        self._filter = self._new_filter(params)
+        self._t: float | None = None  # time of the last frame
+        self._last: list[float] | None = None  # last smoothed values (roll unwrapped)
         self.reset()
+
+    @staticmethod
+    def _new_filter(params: SignalParams) -> OneEuroFilter | None:
+        filter_params = params_for_strength(params.smoothing)
+        return OneEuroFilter(filter_params) if filter_params is not None else None
+
+    def configure(self, params: SignalParams) -> None:
+        """Apply changed settings mid-track: the blink count, closure timing and open-eye
+        levels carry on; a new smoothing strength restarts the output filter."""
+        if params.smoothing != self.params.smoothing:
+            self._filter = self._new_filter(params)
+            self._last = None
+        self.params = params
+        self._blinks.params = params
+        for eye in self._eyes:
+            eye.params = params
 
     def reset(self) -> None:
         self._eyes = (EyeLevel(self.params), EyeLevel(self.params))
         self._blinks = BlinkCounter(self.params)
-        self._t: float | None = None
-        self._last: list[float] | None = None  # last smoothed values (roll unwrapped)
+        self._t = None
+        self._last = None
         if self._filter is not None:
             self._filter.reset()
 

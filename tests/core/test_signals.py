@@ -295,6 +295,8 @@ def test_the_open_level_warms_up_then_follows_slowly_and_ignores_closures():
     assert out[0].eyes[0] == pytest.approx((0.45 / 0.6 - 0.15) / 0.85, abs=0.02)
     assert out[60].eyes[0] > out[0].eyes[0] + 0.1
     assert out[-1].eyes[0] == pytest.approx(1.0, abs=0.02)
+    tracker.step(frame(0.7), 60.0)  # after a long gap the level moves at most to the frame
+    assert tracker._eyes[0].level == pytest.approx(0.7)
 
 
 @pytest.mark.parametrize("strength", [0.0, 0.5, 1.0])
@@ -345,6 +347,15 @@ def test_a_new_track_starts_from_nothing_and_reset_forgets():
     assert s.blinks == 0 and s.eyes == pytest.approx((1.0, 1.0))  # 0.3 is this face's open
     s = tracker.step(frame(0.9), 1.0)  # time went back: a new clip, a fresh start
     assert s.blinks == 0 and s.eyes == pytest.approx((1.0, 1.0))
+
+
+def test_configure_keeps_the_count_and_levels_and_applies_new_thresholds():
+    tracker = SignalTracker(params(smoothing=0.5))
+    run(tracker, blink(0.6, 4))
+    tracker.configure(params(smoothing=1.0, signals_blink_max_s=0.1))
+    out = run(tracker, blink(0.6, 4), t0=1.0)  # 4 frames closed: now too long for a blink
+    assert out[0].blinks == 1 and out[-1].blinks == 1
+    assert out[0].eyes[0] == pytest.approx(1.0, abs=0.01)  # level kept, filter restarted
 
 
 def test_unknown_frames_leave_the_state_alone():
