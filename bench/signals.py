@@ -76,7 +76,7 @@ def time_calls(call, args_list, passes: int, fresh=None) -> list[float]:
 
 def report(name: str, times: list[float]) -> None:
     q = statistics.quantiles(times, n=20)
-    print(f"  {name:34s} median {statistics.median(times):6.1f} us   p95 {q[18]:6.1f} us")
+    print(f"  {name:44s} median {statistics.median(times):6.1f} us   p95 {q[18]:6.1f} us")
 
 
 def main() -> None:

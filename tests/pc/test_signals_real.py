@@ -14,6 +14,8 @@ What the frames show (looked at frame by frame, eye and mouth crops enlarged):
   right; we see his right cheek and ear side), looking down-left.
 * biden.jpg: the head tilted clockwise in the image (his eye on the image's left sits
   clearly higher than the other one).
+* obama3.jpg: the chin raised, the face tilted up (his nostrils and the underside of his
+  jaw show). 0-f15-hao-ph.jpg: a smiling face square to the camera.
 * obama2.jpg: eyes glancing hard toward the image's left. obama.jpg: looking straight
   into the camera. 0-f1-su-ph.jpg: surprise, mouth wide open. 15-f13-anc-ph.jpg: lips
   pressed together.
@@ -114,6 +116,8 @@ def test_pose_signs_on_visibly_turned_and_tilted_heads(portrait_poses):
     assert turned.yaw < -20.0
     tilted = portrait_poses["biden.jpg"]["upright"]  # tilted clockwise
     assert tilted.roll > 5.0
+    raised = portrait_poses["obama3.jpg"]["upright"]  # chin up: nostrils and jaw show
+    assert raised.pitch > 5.0
     frontal = portrait_poses["0-f15-hao-ph.jpg"]["upright"]  # square to the camera
     assert abs(frontal.yaw) < 5.0 and abs(frontal.roll) < 5.0
 
