@@ -75,6 +75,27 @@ class Settings:
     pc_tiling: str = _setting("pc.tiling", "auto", choices=TILING_MODES,
                               doc="also detect on overlapping tiles (auto: stills and frames over 960 px)")
     pc_threads: int = _setting("pc.threads", 2, lo=1, hi=16, doc="LiteRT CPU threads")
+    # Face signals (app/core/signals.py). Openness: 1 = the track's own open eye, 0 = shut.
+    signals_eye_closed_below: float = _setting(
+        "signals.eye_closed_below", 0.35, lo=0.05, hi=0.9,
+        doc="eyes count as closed when their mean openness falls below this")
+    signals_eye_open_above: float = _setting(
+        "signals.eye_open_above", 0.55, lo=0.1, hi=1.0,
+        doc="...and open again above this (hysteresis; taken as eye_closed_below if lower); "
+            "frames above it also teach a track its open-eye level")
+    signals_blink_max_s: float = _setting(
+        "signals.blink_max_s", 0.5, lo=0.05, hi=2.0,
+        doc="a closure that ends within this many seconds is a blink")
+    signals_long_closure_s: float = _setting(
+        "signals.long_closure_s", 1.0, lo=0.1, hi=60.0,
+        doc="eyes closed longer than this many seconds are flagged")
+    signals_eye_adapt_s: float = _setting(
+        "signals.eye_adapt_s", 20.0, lo=1.0, hi=600.0,
+        doc="memory of a track's open-eye level in seconds: its open frames are averaged "
+            "from the first one, then with this time constant")
+    signals_gaze_dead_zone: float = _setting(
+        "signals.gaze_dead_zone", 0.15, lo=0.0, hi=0.9,
+        doc="gaze within this of the centre reads 0 (gaze is -1..1)")
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)

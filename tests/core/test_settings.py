@@ -25,6 +25,14 @@ def test_app_yaml_defaults_are_the_built_in_defaults():
     assert settings == Settings()
 
 
+def test_app_yaml_signals_defaults_equal_the_built_in_ones():
+    """The signals section is new: app.yaml and Settings must not drift apart."""
+    settings = load_settings(ROOT / "app.yaml", lambda m: None)
+    for key, spec in SPECS.items():
+        if key.startswith("signals."):
+            assert getattr(settings, spec.name) == spec.default, key
+
+
 def test_app_yaml_names_every_setting():
     flat_keys = set(SPECS)
     manifest = read_manifest(ROOT / "app.yaml", lambda m: None)
@@ -36,6 +44,8 @@ def test_app_yaml_names_every_setting():
     ("max_faces", 4, 4), ("max_faces", "7", 7), ("view", "depth", "depth"),
     ("show_hud", "off", False), ("show_box", True, True), ("smoothing", "0.25", 0.25),
     ("detector.conf_threshold", 0.7, 0.7), ("pc.detector", "short_range", "short_range"),
+    ("signals.blink_max_s", "0.3", 0.3), ("signals.gaze_dead_zone", 0, 0.0),
+    ("signals.eye_closed_below", 0.2, 0.2), ("signals.long_closure_s", 2, 2.0),
 ])
 def test_valid_values_apply(key, raw, expected):
     messages, warn = collect()
@@ -49,6 +59,8 @@ def test_valid_values_apply(key, raw, expected):
     ("view", "wireframe"), ("points_subset", 100), ("show_hud", "maybe"),
     ("detector.conf_threshold", 1.5), ("detector.conf_threshold", "nan"),
     ("smoothing", True), ("pc.models_dir", {"a": 1}),
+    ("signals.gaze_dead_zone", 1.0), ("signals.blink_max_s", 0), ("signals.eye_adapt_s", "x"),
+    ("signals.eye_open_above", -0.1),
 ])
 def test_bad_values_warn_and_keep_the_default(key, raw):
     messages, warn = collect()
