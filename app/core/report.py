@@ -392,8 +392,9 @@ class Response:
 
 @dataclass(frozen=True)
 class Schedule:
-    """When a report command is sent: `on`, and on every processed frame (`every_frame`,
-    the protocol's "event" reporting) and/or at most every `period_s` seconds."""
+    """When a report command is sent: when `on`, on every processed frame (`every_frame`,
+    the protocol's "event" reporting) or else every `period_s` seconds (the protocol's
+    timer: on the first processed frame at or after each due time)."""
 
     on: bool
     every_frame: bool = True
@@ -412,8 +413,8 @@ class FaceReporter:
 
     * CMD_SET_REPORT, body `on` (1 byte, as MaixPy's comm_protocol_yolov5 example: the
       face report on/off) or `cmd, on` (2 bytes) or `cmd, on, event, timer_ms u32`
-      (7 bytes, MaixCDK's protocol document: event 1 = every processed frame, timer =
-      at most every timer_ms) -> resp_ok `01`;
+      (7 bytes, MaixCDK's protocol document: event 1 = every processed frame, else every
+      timer_ms) -> resp_ok `01`;
     * CMD_GET_FACES, empty body -> resp_ok with the latest face body;
     * anything else -> resp_err ERR_NOT_IMPL; a malformed body -> resp_err ERR_ARGS.
     """
@@ -528,14 +529,3 @@ def faces_that_fit(baud: int = 115200, fps: float = 30.0) -> int:
     budget = baud / 10.0 / fps
     return max(0, int((budget - face_frame_bytes(0)) // FACE_RECORD.size))
 
-
-__all__ = [
-    "CMD_APP_MAX", "CMD_FACES", "CMD_GET_FACES", "CMD_LANDMARKS", "CMD_SET_REPORT",
-    "ERR_ARGS", "ERR_NOT_IMPL", "ERR_NOT_READY", "FACE_FIELDS", "FACE_HEADER", "FACE_RECORD",
-    "FLAGS_REPORT", "FLAGS_RESP_ERR", "FLAGS_RESP_OK", "FLAGS_REQUEST",
-    "FLAG_EYES_CLOSED_LONG", "FaceFrame", "FaceReport", "FaceReporter", "Field",
-    "LANDMARK_HEADER", "LANDMARK_SCALE", "LAYOUT_VERSION", "LandmarkFrame", "Message",
-    "ReportSink", "Response", "Schedule", "crc16_ibm", "decode_faces", "decode_landmarks",
-    "encode_faces", "encode_frame", "encode_landmarks", "encode_report", "encode_request",
-    "face_frame_bytes", "faces_that_fit",
-]
