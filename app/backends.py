@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from .core.app_loop import CaptionSource, FaceApp
+from .core.app_loop import CaptionSource, FaceApp, signal_params
 from .core.persist import SettingsStore
 from .core.pipeline import FaceDetector, FacePipeline, LandmarkModel
 from .core.platform import FrameSink, Platform
+from .core.report import FaceReporter, ReportingSink, ReportSink
 from .core.settings import Settings
 from .core.timing import StageClock
+from .core.topology import SUBSETS
 from .core.tracking import FaceTracker
 from .core.ui import UiState
 
@@ -129,14 +131,15 @@ def maix_pc_platform(source: str | None, disp: Any, *, loop: bool,
 
 
 def make_tracker(models: Models, settings: Settings, *, tracking: bool,
-                 clock: StageClock | None = None) -> FaceTracker:
+                 clock: StageClock | None = None, sinks: Sequence[FrameSink] = ()) -> FaceTracker:
     """The tracker over `models`, as the app runs it (`tracking=False`: stills, or the
     detector on every frame)."""
     pipeline = FacePipeline(models.detector, models.landmarker,
                             settings.landmarks_conf_threshold, clock)
     return FaceTracker(pipeline, max_faces=settings.max_faces,
                        detector_interval=settings.detector_interval,
-                       smoothing=settings.smoothing, tracking=tracking)
+                       smoothing=settings.smoothing, signals=signal_params(settings, sinks),
+                       tracking=tracking)
 
 
 def photo_faces(rgb: "np.ndarray", settings: Settings) -> list["Face"]:
@@ -146,6 +149,24 @@ def photo_faces(rgb: "np.ndarray", settings: Settings) -> list["Face"]:
     return make_tracker(models, settings, tracking=False).update(rgb, 0.0)
 
 
+def reporting_sink(port: ReportSink, settings: Settings) -> FrameSink:
+    """Face reports through `port` (the device's UART, or a file on a PC)."""
+    return ReportingSink(port, SUBSETS[settings.report_landmark_points])
+
+
+def face_reporter(settings: Settings) -> FaceReporter:
+    return FaceReporter(landmark_period_s=settings.report_landmark_period_s)
+
+
+def device_reporting(settings: Settings) -> list[FrameSink]:
+    """Reports over the system's comm port (maix.comm), or none when the system has no
+    port for them (said once on stderr, as whether they are on)."""
+    from .device.comm import MaixCommReporter
+
+    port = MaixCommReporter.open(face_reporter(settings))
+    return [reporting_sink(port, settings)] if port.enabled else []
+
+
 def make_app(platform: Platform, models: Models, settings: Settings, store: SettingsStore,
              warn: Callable[[str], None], *, tracking: bool, clock: StageClock,
              sinks: Sequence[FrameSink] = (), locale: str = "en",
@@ -153,6 +174,6 @@ def make_app(platform: Platform, models: Models, settings: Settings, store: Sett
     """The frame loop: `models` tracked on `platform`'s frames, UI state from `settings`
     (changes saved in `store`), results to `sinks`. `clock` must be the one the models
     were built with, so their stage times reach the HUD and the JSON lines."""
-    tracker = make_tracker(models, settings, tracking=tracking, clock=clock)
+    tracker = make_tracker(models, settings, tracking=tracking, clock=clock, sinks=sinks)
     return FaceApp(platform, tracker, UiState(settings, locale=locale), store, clock, warn,
                    sinks=sinks, captions=captions)

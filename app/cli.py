@@ -22,8 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "(MaixCAM app; on a PC: webcam, video or image).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="window keys: v view, s points subset, + / - face limit, h info (HUD), "
-               "b box,\n  m smoothing, o settings panel, q or Esc quit; the mouse works the "
-               "buttons.\n"
+               "b box,\n  g signals, m smoothing, o settings panel, q or Esc quit; the mouse "
+               "works the buttons.\n"
                "Settings defaults live in app.yaml (settings:); changes made in the UI are\n"
                "saved in data/config.ini. Exit codes: 0 ok, 2 bad input (source, model,\n"
                "output), 130 interrupted.")
@@ -33,6 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", metavar="OUT.jsonl", type=Path,
                         help="write one JSON line per frame: faces (score, box, 478 points, "
                              "points_z) and stage times in ms")
+    parser.add_argument("--report", metavar="OUT.bin", type=Path,
+                        help="write the Maix protocol byte stream the device sends to a "
+                             "microcontroller (face reports, frame for frame); read it with "
+                             "tools/face_report.py")
     parser.add_argument("--output", metavar="OUT.mp4|OUT.png", type=Path,
                         help="write the annotated video (.mp4/.avi) or image (.png/.jpg)")
     parser.add_argument("--headless", action="store_true",

@@ -97,17 +97,21 @@ def _run_maix_pc(args: argparse.Namespace, defaults: Settings) -> int:
 
 def _run_on_maix(platform: "MaixPlatform", models: Models, settings: Settings,
                  store: SettingsStore, clock: StageClock) -> int:
-    """The frame loop on a maix platform, with captions in the system language."""
+    """The frame loop on a maix platform, with captions in the system language and face
+    reports over the system's comm port."""
     from .device.captions import MaixCaptions, system_locale
 
     locale = system_locale()
     captions = None if locale.startswith("en") else MaixCaptions().painter
+    sinks = backends.device_reporting(settings)
     try:
         app = backends.make_app(platform, models, settings, store, warn, tracking=True,
-                                clock=clock, locale=locale, captions=captions)
+                                clock=clock, sinks=sinks, locale=locale, captions=captions)
         return app.run()
     finally:
         platform.close()
+        for sink in sinks:
+            sink.close()
 
 
 # -- on a PC ---------------------------------------------------------------------------
@@ -122,10 +126,12 @@ def _camera_present() -> bool:
 
 @dataclass(frozen=True)
 class PcOutputs:
-    """Where a PC run writes: JSON lines and the annotated video or image (either None)."""
+    """Where a PC run writes: JSON lines, the annotated video or image, and the device's
+    report byte stream (any of them None)."""
 
     json: Path | None
     media: Path | None
+    report: Path | None = None
 
 
 def _source_spec(args: argparse.Namespace) -> tuple[str, bool]:
@@ -185,7 +191,7 @@ def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
         source = Source.open(spec)
     except SourceError as err:
         return fail(str(err))
-    outputs = PcOutputs(args.json, args.output)
+    outputs = PcOutputs(args.json, args.output, args.report)
     if not window and outputs == PcOutputs(None, None):
         outputs = _default_outputs(spec)
     run = PcRun(source, outputs, window, loop=demo,
@@ -206,17 +212,22 @@ def _run_pc_loop(run: PcRun, models: Models, settings: Settings, store: Settings
                  clock: StageClock) -> int:
     """Open the outputs and the platform, run the frame loop, close everything.
     A stop signal ends the run between frames: exit code 128 + the signal's number."""
+    from .core.platform import FrameSink
     from .pc.headless import HeadlessPlatform
     from .pc.outputs import JsonLines, MediaWriter
+    from .pc.report_file import ReportFile
     from .pc.stop import StopRequest
     from .pc.window import WindowPlatform
 
     frames = 0
     with StopRequest() as stop:
-        sinks: list[JsonLines] = []
+        sinks: list[FrameSink] = []
         try:
             if run.outputs.json is not None:
                 sinks.append(JsonLines(run.outputs.json))
+            if run.outputs.report is not None:
+                port = ReportFile(run.outputs.report, backends.face_reporter(settings))
+                sinks.append(backends.reporting_sink(port, settings))
             platform: Platform
             if run.window:
                 platform = WindowPlatform(run.source, stop, loop=run.loop,

@@ -133,3 +133,31 @@ def test_headless_without_outputs_writes_to_out(tmp_path):
     finally:
         png.unlink(missing_ok=True)
         jsonl.unlink(missing_ok=True)
+
+
+def test_signals_in_the_json_lines_and_the_report_stream_agree(tmp_path):
+    """A real video: every JSON face has its signals (exactly the documented keys), the
+    report stream decodes to one face report per frame with the same values, and the
+    clip's one blink is counted."""
+    out, report = tmp_path / "run.jsonl", tmp_path / "run.bin"
+    result = run_main("--source", str(DATA / "single_face.mp4"), "--json", str(out),
+                      "--report", str(report), "--headless", "--max-faces", "1")
+    assert result.returncode == 0, result.stderr
+    lines = read_jsonl(out)
+    decoded = subprocess.run([sys.executable, str(ROOT / "tools" / "face_report.py"),
+                              str(report)], capture_output=True, text=True, timeout=60)
+    assert decoded.returncode == 0, decoded.stderr
+    messages = [json.loads(line) for line in decoded.stdout.splitlines()]
+    assert [m["frame"] for m in messages] == [line["frame"] for line in lines]
+    for line, message in zip(lines, messages):
+        (face,) = line["faces"]
+        (sent,) = message["faces"]
+        signals = face["signals"]
+        assert set(signals) == {"pose", "eyes", "mouth", "gaze", "blinks", "eyes_closed_s",
+                                "eyes_closed_long"}
+        assert sent["track_id"] == face["track_id"] and sent["blinks"] == signals["blinks"]
+        np.testing.assert_allclose(sent["pose"], signals["pose"], atol=0.06)
+        np.testing.assert_allclose(sent["eyes"] + [sent["mouth"]],
+                                   signals["eyes"] + [signals["mouth"]], atol=0.0015)
+        np.testing.assert_allclose(sent["box"], face["box"], atol=1.0)
+    assert lines[-1]["faces"][0]["signals"]["blinks"] == 1

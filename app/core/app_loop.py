@@ -18,12 +18,22 @@ from .platform import Frame, FrameSink, Platform
 from .render.renderer import Renderer
 from .render.ui_paint import TextPainter, draw_ui
 from .render.view import Hud, ViewState
+from .settings import Settings
+from .signals import SignalParams
 from .timing import StageClock
 from .tracking import FaceTracker
 from .ui import Fire, TouchTracker, UiState, key_event, layout, reduce
 
 # Draws the non-ASCII button captions on a frame (the device's CJK font), if it can.
 CaptionSource = Callable[[Frame], "TextPainter | None"]
+
+
+def signal_params(settings: Settings, sinks: Sequence[FrameSink] = ()) -> SignalParams | None:
+    """How the faces' signals are measured, or None when nothing uses them (not drawn,
+    no sink writes them): then the tracker skips them."""
+    if settings.show_signals or any(sink.wants_signals for sink in sinks):
+        return SignalParams.from_settings(settings)
+    return None
 
 
 class FpsMeter:
@@ -92,7 +102,7 @@ class FaceApp:
             self.platform.show(frame)
         stage_ms = self.clock.ms()
         for sink in self.sinks:
-            sink.write(self.frames, faces, stage_ms)
+            sink.write(self.frames, frame.size, faces, stage_ms)
         self.frames += 1
         if self.state.exit_requested:
             self.platform.request_exit()
@@ -136,7 +146,8 @@ class FaceApp:
             return
         s = new.settings
         self.tracker.configure(max_faces=s.max_faces, smoothing=s.smoothing,
-                               detector_interval=s.detector_interval)
+                               detector_interval=s.detector_interval,
+                               signals=signal_params(s, self.sinks))
         try:
             self.store.save(settings_changes(old.settings, s))
         except OSError as error:  # the UI keeps working; the change just isn't kept

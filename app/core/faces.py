@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .geometry import CropTransform
+from .signals import Signals
 
 NUM_LANDMARKS = 478
 
@@ -62,6 +63,7 @@ class Face:
     transform: the crop that produced the landmarks (maps image <-> crop).
     detection: the detection (or tracking box) the crop came from.
     track_id:  stable id while a face is tracked (-1 when not tracked).
+    signals:   head pose, eyes, mouth, gaze, blinks of its track (None: not computed).
 
     A tracked face's `detection` is the box its crop was cut around: the previous
     frame's mesh box (and its outer eye corners as keypoints), not a detector box.
@@ -75,6 +77,7 @@ class Face:
     transform: CropTransform
     detection: Detection
     track_id: int = -1
+    signals: Signals | None = None
 
     @property
     def points_z(self) -> list[int]:

@@ -90,10 +90,18 @@ class Platform(Protocol):
 
 
 class FrameSink(Protocol):
-    """Receives each processed frame's results (after the frame is shown)."""
+    """Receives each processed frame's results (after the frame is shown).
 
-    def write(self, index: int, faces: Sequence[Face], stage_ms: Mapping[str, float]) -> None:
-        """Frame `index` (0, 1, ... in processing order): its faces and stage times."""
+    wants_signals: the sink writes the faces' signals (so the tracker must measure them).
+    """
+
+    @property
+    def wants_signals(self) -> bool: ...
+
+    def write(self, index: int, image_size: tuple[int, int], faces: Sequence[Face],
+              stage_ms: Mapping[str, float]) -> None:
+        """Frame `index` (0, 1, ... in processing order) of `image_size` (w, h): its faces
+        and stage times."""
         ...
 
     def close(self) -> None: ...

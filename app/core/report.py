@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 import numpy as np
 
+from .pipeline import mesh_box
+
 if TYPE_CHECKING:
     from .faces import Face
 
@@ -164,13 +166,6 @@ class FaceReport:
     gaze: tuple[float, float] = (math.nan, math.nan)
     blinks: int = 0
     flags: int = 0
-
-    @classmethod
-    def from_face(cls, face: "Face", **signals: Any) -> "FaceReport":
-        """Track id, box and score from a tracker Face; the signals as keywords
-        (pose=..., eyes=..., mouth=..., gaze=..., blinks=..., flags=...)."""
-        x, y, w, h = (float(v) for v in face.box)
-        return replace(cls(face.track_id, (x, y, w, h), float(face.score)), **signals)
 
     def row(self) -> tuple[float, ...]:
         """The record's columns in `FACE_FIELDS` order, unscaled."""
@@ -507,12 +502,50 @@ class FaceReporter:
 
 class ReportSink(Protocol):
     """Where a platform sends each frame's reports: the device's UART
-    (app.device.comm.MaixCommReporter) or a file on a PC (app.pc.report_file.ReportFile)."""
+    (app.device.comm.MaixCommReporter) or a file on a PC (app.pc.report_file.ReportFile).
+    `reporter` decides what is sent."""
+
+    reporter: FaceReporter
 
     def send_frame(self, faces: Sequence[FaceReport], image_size: tuple[int, int],
                    landmarks: Sequence[np.ndarray] | None = None) -> None: ...
 
     def close(self) -> None: ...
+
+
+def face_report(face: "Face") -> FaceReport:
+    """A tracked face as its record: the box around its 468 mesh landmarks, its presence
+    score and its signals (NaN when they were not measured)."""
+    x, y, w, h = (float(v) for v in mesh_box(face))
+    report = FaceReport(face.track_id, (x, y, w, h), float(face.score))
+    s = face.signals
+    if s is None:
+        return report
+    return replace(report, pose=s.pose, eyes=s.eyes, mouth=s.mouth, gaze=s.gaze,
+                   blinks=s.blinks, flags=FLAG_EYES_CLOSED_LONG if s.eyes_closed_long else 0)
+
+
+class ReportingSink:
+    """A FrameSink (app.core.platform) reporting each processed frame's faces through
+    `port`; the landmark report, when the microcontroller turned it on and it is due,
+    carries `points` (landmark indices, e.g. topology.SUBSET_5) of each face."""
+
+    wants_signals = True
+
+    def __init__(self, port: ReportSink, points: Sequence[int]) -> None:
+        self.port = port
+        self.points = np.asarray(points, np.intp)
+
+    def write(self, index: int, image_size: tuple[int, int], faces: Sequence["Face"],
+              stage_ms: Any) -> None:
+        reports = [face_report(face) for face in faces]
+        landmarks = None
+        if self.port.reporter.due(CMD_LANDMARKS):
+            landmarks = [face.xy[self.points] for face in faces]
+        self.port.send_frame(reports, image_size, landmarks)
+
+    def close(self) -> None:
+        self.port.close()
 
 
 # Bandwidth: 8N1 framing sends 10 bits per byte.

@@ -25,6 +25,7 @@ VIEWS = tuple(view.value for view in View)
 SUBSET_SIZES = (478, 146, 68, 5)
 PC_DETECTORS = ("auto", "both", "full_range", "short_range")
 TILING_MODES = ("auto", "on", "off")
+REPORT_SUBSETS = (5, 68)
 MAX_FACES_LIMIT = 10
 
 
@@ -44,6 +45,8 @@ class Settings:
                               doc="most faces tracked at once, largest first")
     show_box: bool = _setting("show_box", False, doc="draw detector box, score and keypoints")
     show_hud: bool = _setting("show_hud", True, doc="draw fps, face count and stage times")
+    show_signals: bool = _setting("show_signals", True,
+                                  doc="draw head-pose axes, eye and mouth gauges, blinks")
     smoothing: float = _setting("smoothing", 0.5, lo=0.0, hi=1.0,
                                 doc="landmark smoothing strength, 0 = raw model output")
     # Detector.
@@ -96,6 +99,14 @@ class Settings:
     signals_gaze_dead_zone: float = _setting(
         "signals.gaze_dead_zone", 0.15, lo=0.0, hi=0.9,
         doc="gaze within this of the centre reads 0 (gaze is -1..1)")
+    # Reports to a microcontroller (app/core/report.py): the landmark report is off until
+    # the microcontroller turns it on (CMD_SET_REPORT).
+    report_landmark_points: int = _setting(
+        "report.landmark_points", 5, choices=REPORT_SUBSETS,
+        doc="landmarks per face in the landmark report: 5 (irises, nose, mouth corners) or 68")
+    report_landmark_period_s: float = _setting(
+        "report.landmark_period_s", 0.2, lo=0.05, hi=10.0,
+        doc="seconds between landmark reports (when the microcontroller turns them on)")
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)

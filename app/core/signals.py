@@ -340,6 +340,19 @@ def euler_angles(r: Matrix3) -> tuple[float, float, float]:
     return math.degrees(yaw), math.degrees(pitch), math.degrees(roll)
 
 
+def pose_matrix(yaw: float, pitch: float, roll: float) -> Matrix3:
+    """R = Rz(-roll) . Ry(yaw) . Rx(-pitch) from degrees (the inverse of euler_angles):
+    its columns are the face's x (image right), y (up) and z (toward the camera) axes in
+    the camera frame."""
+    y, p, r = math.radians(yaw), math.radians(pitch), math.radians(roll)
+    cy, sy, cp, sp = math.cos(y), math.sin(y), math.cos(p), math.sin(p)
+    cr, sr = math.cos(r), math.sin(r)
+    # Ry(yaw) . Rx(-pitch): rows a, b, c; then Rz(-roll) mixes rows a and b.
+    a, b, c = (cy, -sy * sp, sy * cp), (0.0, cp, sp), (-sy, -cy * sp, cy * cp)
+    return (tuple(cr * u + sr * v for u, v in zip(a, b)),  # type: ignore[return-value]
+            tuple(cr * v - sr * u for u, v in zip(a, b)), c)
+
+
 # --------------------------------------------------------------------------------------
 # Per-track state
 # --------------------------------------------------------------------------------------

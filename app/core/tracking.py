@@ -5,8 +5,10 @@ mesh (1.5x the landmarks' box, rotated by the outer eye corners), so the detecto
 not needed for it. The detector runs when nothing is tracked, when a track is lost
 (its face score fell below the threshold) and every `detector_interval` frames while
 fewer than `max_faces` faces are tracked. A detection that lands on a tracked face does
-not start a second track. Each track has a stable id and its own smoothing filter,
-reset when the track starts.
+not start a second track. Each track has a stable id and its own smoothing filter and
+signal state (app/core/signals.py: pose, eyes, blinks...), both new when the track
+starts, so nothing of a lost face carries over. Signals are measured on the track's raw
+landmarks and smoothed on their own, at the landmarks' strength.
 
 With `tracking=False` every frame is a still: the detector runs, each detection gets
 landmarks, and no state is carried to the next frame. This is the one detect-then-
@@ -22,6 +24,7 @@ import numpy as np
 from .faces import Detection, Face
 from .geometry import iou, lands_on
 from .pipeline import SAME_FACE_IOU, FacePipeline, mesh_box
+from .signals import SignalParams, SignalTracker
 from .smoothing import LandmarkSmoother, params_for_strength
 from . import topology
 
@@ -29,16 +32,19 @@ MESH_ROI_SCALE = 1.5  # face_landmark_landmarks_to_roi.pbtxt
 
 
 class Track:
-    """One tracked face: its id, its latest raw landmarks and its smoothing filter.
+    """One tracked face: its id, its latest raw landmarks, its smoothing filter and its
+    signal state (None when signals are off).
 
     `face` holds the raw landmarks of the last frame: the next crop follows these, not
     the smoothed ones. `mesh_box` is computed once per new face (a frame asks for it
     several times).
     """
 
-    def __init__(self, track_id: int, face: Face, smoother: LandmarkSmoother | None) -> None:
+    def __init__(self, track_id: int, face: Face, smoother: LandmarkSmoother | None,
+                 signals: SignalTracker | None) -> None:
         self.id = track_id
         self.smoother = smoother
+        self.signals = signals
         self.face = face
 
     @property
@@ -69,23 +75,27 @@ class FaceTracker:
     max_faces:         most faces tracked at once (the largest win).
     detector_interval: frames between detector runs while fewer than max_faces are tracked.
     smoothing:         landmark smoothing strength, 0 (raw) .. 1.
+    signals:           how faces' signals are measured; None: not at all (nothing uses them).
     tracking:          False: detect on every frame, nothing carried over.
     """
 
     def __init__(self, pipeline: FacePipeline, *, max_faces: int, detector_interval: int,
-                 smoothing: float, tracking: bool) -> None:
+                 smoothing: float, signals: SignalParams | None, tracking: bool) -> None:
         self.pipeline = pipeline
         self.max_faces = max_faces
         self.detector_interval = detector_interval
         self.tracking = tracking
         self.smoothing = smoothing
+        self.signals = signals
         self.tracks: list[Track] = []
         self.stats = TrackerStats()
         self._next_id = 1
         self._since_detect = 0
 
-    def configure(self, *, max_faces: int, smoothing: float, detector_interval: int) -> None:
-        """Apply changed settings; a new smoothing strength restarts the filters."""
+    def configure(self, *, max_faces: int, smoothing: float, detector_interval: int,
+                  signals: SignalParams | None) -> None:
+        """Apply changed settings; a new smoothing strength restarts the filters. Signals
+        turned on start afresh; changed signal settings keep each track's blinks."""
         self.max_faces = max_faces
         self._trim()
         self.detector_interval = detector_interval
@@ -93,6 +103,13 @@ class FaceTracker:
             self.smoothing = smoothing
             for track in self.tracks:
                 track.smoother = self._new_smoother()
+        if signals != self.signals:
+            for track in self.tracks:
+                if signals is None or track.signals is None:
+                    track.signals = self._new_signals(signals)
+                else:
+                    track.signals.configure(signals)
+            self.signals = signals
 
     def update(self, frame: Any, t: float) -> list[Face]:
         """Faces in `frame` at time `t` (seconds, for smoothing)."""
@@ -151,7 +168,8 @@ class FaceTracker:
             self.stats.landmark_runs += 1
             if not face.valid:
                 continue
-            track = Track(self._next_id, face.with_track(self._next_id), self._new_smoother())
+            track = Track(self._next_id, face.with_track(self._next_id), self._new_smoother(),
+                          self._new_signals(self.signals))
             self._next_id += 1
             if self.tracks and self._overlaps(track.mesh_box, self.tracks):
                 continue  # the detector box missed the overlap, the mesh did not
@@ -173,17 +191,27 @@ class FaceTracker:
         params = params_for_strength(self.smoothing)
         return LandmarkSmoother(params) if params is not None else None
 
+    @staticmethod
+    def _new_signals(params: SignalParams | None) -> SignalTracker | None:
+        return SignalTracker(params) if params is not None else None
+
     def _outputs(self, t: float) -> list[Face]:
         faces = []
+        clock = self.pipeline.clock
         for track in self.tracks:
-            face = track.face
+            face = track.face  # raw: the signals are measured on these
+            signals = None
+            if track.signals is not None:
+                with clock.stage("signals"):
+                    signals = track.signals.update_face(face, t)
+            xy, depth = face.xy, face.depth
             if track.smoother is not None:
-                with self.pipeline.clock.stage("smooth"):
+                with clock.stage("smooth"):
                     box = track.mesh_box
                     size = float(max(box[2], box[3]))
-                    xyd = np.concatenate([face.xy, face.depth[:, None]], axis=1)
+                    xyd = np.concatenate([xy, depth[:, None]], axis=1)
                     smooth = track.smoother.update(xyd, t, size)
-                    face = Face(smooth[:, :2], smooth[:, 2], face.xy_crop, face.score,
-                                face.valid, face.transform, face.detection, face.track_id)
-            faces.append(face)
+                    xy, depth = smooth[:, :2], smooth[:, 2]
+            faces.append(Face(xy, depth, face.xy_crop, face.score, face.valid, face.transform,
+                              face.detection, face.track_id, signals))
         return faces

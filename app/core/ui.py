@@ -35,6 +35,7 @@ class Action(Enum):
     SETTINGS = "settings"  # open / close the toggle panel
     HUD = "hud"
     BOX = "box"
+    SIGNALS = "signals"  # head-pose axes, eye / mouth gauges, blinks
     SMOOTHING = "smoothing"  # off -> low -> high -> off
 
 
@@ -123,6 +124,7 @@ _ACTIONS: Mapping[Action, Callable[[UiState], UiState]] = {
     Action.SETTINGS: lambda s: dataclasses.replace(s, panel_open=not s.panel_open),
     Action.HUD: lambda s: _with(s, show_hud=not s.settings.show_hud),
     Action.BOX: lambda s: _with(s, show_box=not s.settings.show_box),
+    Action.SIGNALS: lambda s: _with(s, show_signals=not s.settings.show_signals),
     Action.SMOOTHING: _cycle_smoothing,
 }
 
@@ -139,7 +141,8 @@ def reduce(state: UiState, event: Event) -> UiState:
 KEYS: Mapping[str, Action] = {
     "v": Action.VIEW, "s": Action.SUBSET,
     "+": Action.LIMIT_UP, "=": Action.LIMIT_UP, "-": Action.LIMIT_DOWN, "_": Action.LIMIT_DOWN,
-    "h": Action.HUD, "b": Action.BOX, "m": Action.SMOOTHING, "o": Action.SETTINGS,
+    "h": Action.HUD, "b": Action.BOX, "g": Action.SIGNALS, "m": Action.SMOOTHING,
+    "o": Action.SETTINGS,
     "q": Action.EXIT, "\x1b": Action.EXIT,  # Esc
 }
 
@@ -258,7 +261,7 @@ def layout(image_w: int, image_h: int, display_w: int, display_h: int,
            state: UiState) -> list[Button]:
     """The buttons for this state, in image pixels.
 
-    Top-left: back. Top-right: settings, with its panel (HUD, BOX, smoothing) below it.
+    Top-left: back. Top-right: settings, with its panel (HUD, BOX, SIG, smoothing) below it.
     Bottom-left: view, then (points view only) the subset. Bottom-right: limit - n +.
     """
     u = button_unit(image_w, image_h, display_w, display_h)
@@ -287,14 +290,18 @@ def layout(image_w: int, image_h: int, display_w: int, display_h: int,
         level_local, level_en = labels(loc)[f"btn.level.{level}"], labels("en")[f"btn.level.{level}"]
         rows = [(Action.HUD, _caption("btn.hud", loc), st.show_hud),
                 (Action.BOX, _caption("btn.box", loc), st.show_box),
+                (Action.SIGNALS, _caption("btn.signals", loc), st.show_signals),
                 (Action.SMOOTHING, (labels(loc)["btn.smoothing"].format(level=level_local),
                                     labels("en")["btn.smoothing"].format(level=level_en)),
                  level != "off")]
         pw = 3 * u
+        # Under the settings button, down to the bottom row; a short frame (a wide
+        # camera picture on the screen) takes a second column to the left.
+        per_column = max(1, (bottom - g - top) // (u + g) - 1)
         for i, (action, (label, english), on) in enumerate(rows):
-            y = top + (i + 1) * (u + g)
-            buttons.append(Button(Rect(right - pw, y, pw, u), action, label, active=on,
-                                  ascii=english))
+            column, row = divmod(i, per_column)
+            x, y = right - pw - column * (pw + g), top + (row + 1) * (u + g)
+            buttons.append(Button(Rect(x, y, pw, u), action, label, active=on, ascii=english))
     return buttons
 
 
@@ -356,12 +363,14 @@ class TouchTracker:
 _LABELS: Mapping[str, Mapping[str, str]] = {
     "en": {
         "btn.mesh": "MESH", "btn.points": "PTS", "btn.depth": "DEPTH", "btn.hud": "HUD",
-        "btn.box": "BOX", "btn.smoothing": "SM {level}", "btn.level.off": "OFF",
+        "btn.box": "BOX", "btn.signals": "SIG", "btn.smoothing": "SM {level}",
+        "btn.level.off": "OFF",
         "btn.level.low": "LOW", "btn.level.high": "HIGH",
     },
     "zh": {
         "btn.mesh": "网格", "btn.points": "点", "btn.depth": "深度", "btn.hud": "信息",
-        "btn.box": "人脸框", "btn.smoothing": "平滑 {level}", "btn.level.off": "关",
+        "btn.box": "人脸框", "btn.signals": "信号", "btn.smoothing": "平滑 {level}",
+        "btn.level.off": "关",
         "btn.level.low": "低", "btn.level.high": "高",
     },
 }

@@ -9,29 +9,36 @@ import cv2
 import numpy as np
 
 from ..core.faces import Face
+from ..core.pipeline import mesh_box
 
 
 def face_record(face: Face) -> dict:
     """One face as the JSONL contract has it (image pixels of the source frame); `box` is
-    the box its crop was cut around (the detector's, or the mesh's while tracked)."""
-    return {
+    the box around its 468 mesh landmarks."""
+    record = {
         "score": round(float(face.score), 4),
-        "box": [round(float(v), 2) for v in face.detection.box],
+        "box": [round(float(v), 2) for v in mesh_box(face)],
         "points": np.round(face.xy.astype(np.float64), 2).tolist(),
         "points_z": face.points_z,
         "track_id": face.track_id,
     }
+    if face.signals is not None:
+        record["signals"] = face.signals.as_dict()
+    return record
 
 
 class JsonLines:
     """A FrameSink: `{"frame": i, "faces": [...], "ms": {stage: ms}}` per line, flushed
-    per frame."""
+    per frame; each face with its signals."""
+
+    wants_signals = True
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._stream: IO[str] = path.open("w", encoding="utf-8")
 
-    def write(self, index: int, faces: Sequence[Face], ms: Mapping[str, float]) -> None:
+    def write(self, index: int, image_size: tuple[int, int], faces: Sequence[Face],
+              ms: Mapping[str, float]) -> None:
         line = {"frame": index, "faces": [face_record(f) for f in faces],
                 "ms": {k: round(v, 3) for k, v in ms.items()}}
         self._stream.write(json.dumps(line, separators=(",", ":")) + "\n")

@@ -78,4 +78,4 @@ def moved(face: Face, scale: float = 1.0, offset: tuple[float, float] = (0.0, 0.
     det = Detection(box, d.score, d.keypoints * scale + off)
     return Face(face.xy * np.float32(scale) + off, face.depth, face.xy_crop, face.score,
                 face.valid, face.transform, det,
-                face.track_id if track_id is None else track_id)
+                face.track_id if track_id is None else track_id, face.signals)

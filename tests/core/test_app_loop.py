@@ -154,11 +154,14 @@ def test_drag_off_the_button_cancels(frames, tmp_path):
 
 
 class RecordingSink:
-    def __init__(self):
+    def __init__(self, wants_signals=False):
         self.lines = []
+        self.wants_signals = wants_signals
 
-    def write(self, index, faces, stage_ms):
-        self.lines.append((index, [f.track_id for f in faces], dict(stage_ms)))
+    def write(self, index, image_size, faces, stage_ms):
+        assert image_size == (640, 360)
+        self.lines.append((index, [f.track_id for f in faces], dict(stage_ms),
+                           [f.signals for f in faces]))
 
     def close(self):
         pass
@@ -168,9 +171,9 @@ def test_a_run_without_a_screen_draws_the_overlay_only_and_feeds_the_sinks(frame
     sink = RecordingSink()
     drawn = ScriptedPlatform(frames, (0, 0), {}, interactive=False)
     replay_app(drawn, Settings(max_faces=1), MemoryStore(), sinks=[sink]).run()
-    assert [index for index, _, _ in sink.lines] == list(range(len(frames)))
-    assert all(ids == [1] for _, ids, _ in sink.lines)
-    assert all({"total", "render"} <= set(ms) for _, _, ms in sink.lines)
+    assert [index for index, _, _, _ in sink.lines] == list(range(len(frames)))
+    assert all(ids == [1] for _, ids, _, _ in sink.lines)
+    assert all({"total", "render"} <= set(ms) for _, _, ms, _ in sink.lines)
     with_buttons = ScriptedPlatform(frames, (552, 368), {})
     replay_app(with_buttons, Settings(max_faces=1), MemoryStore()).run()
     # The overlay without the buttons and the HUD: the frame's corners stay untouched.
@@ -180,3 +183,24 @@ def test_a_run_without_a_screen_draws_the_overlay_only_and_feeds_the_sinks(frame
     results_only = ScriptedPlatform(frames, (0, 0), {}, interactive=False, shows_frames=False)
     replay_app(results_only, Settings(max_faces=1), MemoryStore(), sinks=[RecordingSink()]).run()
     assert results_only.shown == []  # nothing drawn, nothing shown
+
+
+def test_signals_are_measured_only_when_something_uses_them(frames):
+    """Not drawn and no sink writing them: the tracker skips them; SIG turned on by a
+    tap starts them; a sink that writes them keeps them on whatever the screen shows."""
+    image, display = (frames[0].shape[1], frames[0].shape[0]), (552, 368)
+    state = UiState(Settings(show_signals=False), panel_open=True)
+    x, y = centre_of(Action.SIGNALS, state, image, display)
+    idle = RecordingSink()
+    platform = ScriptedPlatform(frames, display, {10: [Touch(x, y, True), Touch(x, y, False)]})
+    app = replay_app(platform, Settings(show_signals=False), MemoryStore(), sinks=[idle])
+    app.state = state
+    app.run()
+    measured = [signals[0] is not None for *_, signals in idle.lines]
+    assert measured == [False] * 11 + [True] * 13  # on from the frame after the tap
+    blinks = [signals[0].blinks for *_, signals in idle.lines[11:]]
+    assert blinks == [0] * 13
+    writer = RecordingSink(wants_signals=True)
+    replay_app(ScriptedPlatform(frames, display, {}), Settings(show_signals=False),
+               MemoryStore(), sinks=[writer]).run()
+    assert all(signals[0] is not None for *_, signals in writer.lines)

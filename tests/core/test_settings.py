@@ -25,14 +25,6 @@ def test_app_yaml_defaults_are_the_built_in_defaults():
     assert settings == Settings()
 
 
-def test_app_yaml_signals_defaults_equal_the_built_in_ones():
-    """The signals section is new: app.yaml and Settings must not drift apart."""
-    settings = load_settings(ROOT / "app.yaml", lambda m: None)
-    for key, spec in SPECS.items():
-        if key.startswith("signals."):
-            assert getattr(settings, spec.name) == spec.default, key
-
-
 def test_app_yaml_names_every_setting():
     flat_keys = set(SPECS)
     manifest = read_manifest(ROOT / "app.yaml", lambda m: None)

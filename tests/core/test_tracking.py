@@ -67,11 +67,13 @@ def test_group_limit_changes_keep_the_largest_faces():
     for i in range(1, 12):
         assert {f.track_id for f in tracker.update(still, i / 30)} == ids
         assert tracker.stats.detector_runs == 0  # at the limit: no periodic detection
-    tracker.configure(max_faces=2, smoothing=0.5, detector_interval=5)
+    tracker.configure(max_faces=2, smoothing=0.5, detector_interval=5,
+                      signals=tracker.signals)
     faces = tracker.update(still, 1.0)
     areas = [float(np.ptp(f.xy[:NUM_MESH, 0]) * np.ptp(f.xy[:NUM_MESH, 1])) for f in faces]
     assert len(faces) == 2 and areas == sorted(areas, reverse=True)
-    tracker.configure(max_faces=4, smoothing=0.5, detector_interval=5)
+    tracker.configure(max_faces=4, smoothing=0.5, detector_interval=5,
+                      signals=tracker.signals)
     seen = [len(tracker.update(still, 1.0 + i / 30)) for i in range(1, 8)]
     assert seen[-1] == 4  # new faces picked up within one detector interval
     assert len({f.track_id for f in tracker.update(still, 2.0)}) == 4
@@ -92,7 +94,8 @@ def test_a_new_smoothing_strength_restarts_the_filters():
     lagging = tracker.update(frames[30], 1.0)[0].xy
     raw = load_clip("single_face.mp4").faces(30)[0][0, :, :2]
     assert np.abs(lagging - raw).max() > 0.1  # the strong filter holds the face back
-    tracker.configure(max_faces=1, smoothing=0.2, detector_interval=10)
+    tracker.configure(max_faces=1, smoothing=0.2, detector_interval=10,
+                      signals=tracker.signals)
     fresh = tracker.update(frames[31], 31 / 30)[0].xy
     raw = load_clip("single_face.mp4").faces(31)[0][0, :, :2]
     np.testing.assert_allclose(fresh, raw, atol=1e-3)  # a new filter starts at the input

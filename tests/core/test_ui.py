@@ -182,16 +182,18 @@ def test_face_limit_clamped(start, action, expected):
 
 
 def test_toggles_and_panel():
-    s0 = UiState(Settings(show_hud=True, show_box=False))
-    s1 = _fire(s0, Action.HUD, Action.BOX)
-    assert (s1.settings.show_hud, s1.settings.show_box) == (False, True)
-    assert _fire(s1, Action.HUD, Action.BOX).settings == s0.settings
+    s0 = UiState(Settings(show_hud=True, show_box=False, show_signals=True))
+    s1 = _fire(s0, Action.HUD, Action.BOX, Action.SIGNALS)
+    assert (s1.settings.show_hud, s1.settings.show_box, s1.settings.show_signals) == (
+        False, True, False)
+    assert _fire(s1, Action.HUD, Action.BOX, Action.SIGNALS).settings == s0.settings
     assert not any(b.action is Action.HUD for b in layout(*IMG, *SCR, s0))
     opened = _fire(s0, Action.SETTINGS)
     assert opened.panel_open
     panel = {b.action: b for b in layout(*IMG, *SCR, opened)}
-    assert {Action.HUD, Action.BOX, Action.SMOOTHING} <= panel.keys()
+    assert {Action.HUD, Action.BOX, Action.SIGNALS, Action.SMOOTHING} <= panel.keys()
     assert panel[Action.HUD].active and not panel[Action.BOX].active
+    assert panel[Action.SIGNALS].active and panel[Action.SIGNALS].label == "SIG"
     assert not _fire(opened, Action.SETTINGS).panel_open
     assert _fire(s0, Action.EXIT).exit_requested
 
@@ -228,7 +230,7 @@ def test_reduce_is_pure():
 @pytest.mark.parametrize("key, action", [
     ("v", Action.VIEW), (ord("v"), Action.VIEW), ("V", Action.VIEW), ("s", Action.SUBSET),
     ("+", Action.LIMIT_UP), ("=", Action.LIMIT_UP), ("-", Action.LIMIT_DOWN),
-    ("h", Action.HUD), ("b", Action.BOX), ("m", Action.SMOOTHING),
+    ("h", Action.HUD), ("b", Action.BOX), ("g", Action.SIGNALS), ("m", Action.SMOOTHING),
     ("q", Action.EXIT), (27, Action.EXIT),
 ])
 def test_keys(key, action):

@@ -199,3 +199,14 @@ def test_a_failing_uart_is_said_once_then_counted():
     for _ in range(50):
         link.send_frame([], (320, 224))
     assert link.failures == 50 and len(lines) == 1 and "ERR_IO" in lines[0]
+
+
+def test_the_app_runs_without_reporting_where_the_system_has_no_port(capfd):
+    """The app's assembly on MaixPy's PC build: no UART, so no report sink (the tracker
+    then skips signals nobody draws), said once."""
+    from app import backends
+    from app.core.settings import Settings
+
+    assert backends.device_reporting(Settings()) == []
+    err_text = capfd.readouterr().err
+    assert err_text.count("face reports off") == 1

@@ -28,11 +28,10 @@ import cv2
 import numpy as np
 import pytest
 
+from app.core.geometry import box_of_points
 from app.core.settings import Settings
 from app.core.signals import SignalParams, SignalTracker, measure
 from app.core.smoothing import LandmarkSmoother, params_for_strength
-from app.core.geometry import box_of_points
-from app.core.tracking import FaceTracker
 from conftest import load_rgb, load_video
 
 PORTRAITS = ["astronaut.png", "obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg",
@@ -46,11 +45,11 @@ def params(smoothing: float = 0.0) -> SignalParams:
     return SignalParams.from_settings(Settings().replace(smoothing=smoothing))
 
 
-def still_face(pipeline, rgb):
+def still_face(pc_tracker, rgb):
     """The face of a still as the app's tracker sees it on a video of that still: the
     detector's crop, then two crops from the landmarks (so the crop no longer depends on
     the detector's keypoints, which move with the picture's rotation)."""
-    tracker = FaceTracker(pipeline, max_faces=1, smoothing=0.0)
+    tracker = pc_tracker(max_faces=1, smoothing=0.0)
     for i in range(3):
         faces = tracker.update(rgb, i / FPS)
     assert len(faces) == 1
@@ -76,19 +75,14 @@ def angle_diff(a: float, b: float) -> float:
 
 
 @pytest.fixture(scope="module")
-def pipeline(pipeline_factory):
-    return pipeline_factory(still=False)
-
-
-@pytest.fixture(scope="module")
-def portrait_poses(pipeline):
+def portrait_poses(pc_tracker):
     """{name: {variant: Measures}} for each portrait, rotated and mirrored."""
     out = {}
     for name in PORTRAITS:
         rgb = load_rgb(name)
         variants = {"upright": rgb, "mirror": np.ascontiguousarray(rgb[:, ::-1])}
         variants.update({t: rotated(rgb, t) for t in ANGLES})
-        out[name] = {k: signals_of(still_face(pipeline, v)) for k, v in variants.items()}
+        out[name] = {k: signals_of(still_face(pc_tracker, v)) for k, v in variants.items()}
     return out
 
 
@@ -153,27 +147,20 @@ def test_mouth_on_real_photos(portrait_poses):
 # -- the clip: eyes, mouth, blinks -----------------------------------------------------
 
 
-def run_clip(pipeline, name: str, smoothing: float):
-    """The app's path: FaceTracker (landmark smoothing `smoothing`) and one
-    SignalTracker per track, fed the track's raw landmarks. -> per frame Signals or None."""
-    tracker = FaceTracker(pipeline, max_faces=1, smoothing=smoothing)
-    per_track: dict[int, SignalTracker] = {}
+def run_clip(pc_tracker, name: str, smoothing: float):
+    """The app's path: the tracker (landmark smoothing `smoothing`) measures each face's
+    signals on its track's raw landmarks. -> per frame Signals, or None without a face."""
+    tracker = pc_tracker(max_faces=1, smoothing=smoothing)
     out = []
     for i, frame in enumerate(load_video(name)):
-        t = i / FPS
-        tracker.update(frame, t)
-        if not tracker.tracks:
-            out.append(None)
-            continue
-        track = tracker.tracks[0]
-        signals = per_track.setdefault(track.id, SignalTracker(params(smoothing)))
-        out.append(signals.update_face(track.face, t))  # track.face: the raw landmarks
+        faces = tracker.update(frame, i / FPS)
+        out.append(faces[0].signals if faces else None)
     return out
 
 
 @pytest.fixture(scope="module")
-def clip_raw(pipeline):
-    return run_clip(pipeline, "single_face.mp4", 0.0)
+def clip_raw(pc_tracker):
+    return run_clip(pc_tracker, "single_face.mp4", 0.0)
 
 
 OPEN_FRAMES = list(range(0, 24)) + list(range(31, 72))
@@ -200,8 +187,8 @@ def test_closed_and_open_mouth_on_the_clip(clip_raw):
                                                 ("face_noface.mov", (26, 30)),
                                                 ("noface_face.mov", (122, 126))])
 @pytest.mark.parametrize("smoothing", [0.0, 0.5, 1.0])
-def test_the_one_blink_is_counted_once(pipeline, name, blink_frames, smoothing):
-    out = run_clip(pipeline, name, smoothing)
+def test_the_one_blink_is_counted_once(pc_tracker, name, blink_frames, smoothing):
+    out = run_clip(pc_tracker, name, smoothing)
     counts = [s.blinks if s is not None else None for s in out]
     first, last = blink_frames
     seen = [i for i, c in enumerate(counts) if c == 1]
@@ -211,12 +198,12 @@ def test_the_one_blink_is_counted_once(pipeline, name, blink_frames, smoothing):
     assert not any(s.eyes_closed_long for s in out if s is not None)
 
 
-def test_smoothed_signals_lag_no_more_than_the_smoothed_landmarks(pipeline):
+def test_smoothed_signals_lag_no_more_than_the_smoothed_landmarks(pc_tracker):
     """On the clip at the default and the strongest smoothing, each smoothed signal stays
     as close to its raw value as the same signal measured on the tracker's smoothed
     landmarks does (what the app draws): the signals add no lag of their own."""
     frames = load_video("single_face.mp4")
-    tracker = FaceTracker(pipeline, max_faces=1, smoothing=0.0)
+    tracker = pc_tracker(max_faces=1, smoothing=0.0)
     raw = [tracker.update(f, i / FPS)[0] for i, f in enumerate(frames)]
     for strength in (0.5, 1.0):
         ours, reference = SignalTracker(params(strength)), SignalTracker(params(0.0))
@@ -241,15 +228,14 @@ def test_smoothed_signals_lag_no_more_than_the_smoothed_landmarks(pipeline):
         assert (ours_mean <= 1.3 * ref_mean + floor).all(), (strength, ours_mean, ref_mean)
 
 
-def test_device_integer_landmarks_give_the_same_signals(pipeline):
+def test_device_integer_landmarks_give_the_same_signals(pc_tracker):
     """The device gives int x, y and int z (maix's points and points_z); on real faces
     that moves pose by about a degree and the eyes and mouth by little."""
     for name in ("astronaut.png", "45-m7-di-ph.jpg", "biden.jpg"):
-        face = still_face(pipeline, load_rgb(name))
+        face = still_face(pc_tracker, load_rgb(name))
         k = face.transform.pixels_per_crop_pixel
         m = measure(face.xy, face.depth, k)
-        mi = measure(np.asarray(face.points, np.int32).reshape(-1, 2),
-                     np.asarray(face.points_z, np.int32), k)
+        mi = measure(face.xy.astype(np.int32), np.asarray(face.points_z, np.int32), k)
         assert abs(mi.yaw - m.yaw) < 2.0 and abs(mi.pitch - m.pitch) < 2.0
         assert abs(mi.roll - m.roll) < 1.0
         assert abs(mi.eye_left - m.eye_left) < 0.1 and abs(mi.mouth - m.mouth) < 0.03

@@ -63,12 +63,14 @@ def test_group_tracks_five_faces_and_limit_changes(pc_tracker):
         faces = tracker.update(still, i / 30)
         assert {f.track_id for f in faces} == ids
         assert tracker.stats.detector_runs == 0  # at the limit: no periodic detection
-    tracker.configure(max_faces=2, smoothing=tracker.smoothing, detector_interval=5)
+    tracker.configure(max_faces=2, smoothing=tracker.smoothing, detector_interval=5,
+                      signals=tracker.signals)
     faces = tracker.update(still, 1.0)
     assert len(faces) == 2
     areas = [float(np.prod(box_of_points(f.xy)[2:])) for f in faces]
     assert areas == sorted(areas, reverse=True)
-    tracker.configure(max_faces=4, smoothing=tracker.smoothing, detector_interval=5)
+    tracker.configure(max_faces=4, smoothing=tracker.smoothing, detector_interval=5,
+                      signals=tracker.signals)
     seen = [len(tracker.update(still, 1.0 + i / 30)) for i in range(1, 8)]
     assert seen[-1] == 4  # new faces picked up within one detector interval
     assert len({f.track_id for f in tracker.update(still, 2.0)}) == 4

@@ -8,14 +8,17 @@ sub-pixel positions. cv2 clips everything, so faces partly outside the frame are
 """
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import cv2
 import numpy as np
 
-from ..faces import Detection
+from ..faces import Detection, Face
+from ..pipeline import mesh_box
+from ..signals import pose_matrix
 from .paths import Paths, triangles
-from .styles import BoxStyle, DepthStyle, DrawSpec, LegendStyle, TextStyle
+from .styles import BoxStyle, DepthStyle, DrawSpec, LegendStyle, SignalStyle, TextStyle
 
 SHIFT = 4  # fractional bits of cv2 drawing coordinates
 ONE = 1 << SHIFT
@@ -123,6 +126,48 @@ def _clipped_box(xy: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int,
     x0, y0 = (int(v) for v in np.clip(lo, 0, [w, h]))
     x1, y1 = (int(v) for v in np.clip(hi, 0, [w, h]))
     return x0, y0, x1, y1
+
+
+NOSE_TIP = 1
+
+
+def signals(img: np.ndarray, face: Face, style: SignalStyle) -> None:
+    """The SIG layer of one face (NaN signals leave their part out): head-pose axes from
+    the nose tip, then gauges beside the mesh box (on its right, or its left at the
+    frame's edge) filled to each eye's and the mouth's openness, and the blink count."""
+    s = face.signals
+    if s is None:
+        return
+    x0, y0, width, size = (float(v) for v in mesh_box(face))
+    x1, size = x0 + width, max(size, 1.0)
+    if all(math.isfinite(v) for v in s.pose):
+        origin = face.xy[NOSE_TIP]
+        axes = pose_matrix(*s.pose)
+        length = style.axis_length * size
+        for k, spec in enumerate(style.axes):
+            tip = origin + length * np.array([axes[0][k], -axes[1][k]], np.float32)
+            ends = to_fixed(np.stack([origin, tip]))
+            cv2.line(img, tuple(ends[0].tolist()), tuple(ends[1].tolist()), spec.color_rgb,
+                     spec.thickness, line_type(spec), SHIFT)
+    h = max(style.min_px * 4, round(style.gauge_height * size))
+    w = max(style.min_px, round(style.gauge_width * size))
+    gap = max(2, round(style.gauge_gap * size))
+    total = 3 * w + 2 * gap
+    left = round(x1) + gap if round(x1) + gap + total < img.shape[1] else round(x0) - gap - total
+    top = round(y0)
+    frame_rgb = style.alert_rgb if s.eyes_closed_long else style.frame_rgb
+    outlines = []
+    for i, (value, rgb) in enumerate(zip((*s.eyes, s.mouth), style.gauges)):
+        gx = left + i * (w + gap)
+        outlines.append(np.array([[gx - 1, top - 1], [gx + w, top - 1], [gx + w, top + h],
+                                  [gx - 1, top + h]], np.int32))
+        if math.isfinite(value):
+            fill = round(min(max(value, 0.0), 1.0) * h)
+            if fill:
+                cv2.rectangle(img, (gx, top + h - fill), (gx + w - 1, top + h - 1), rgb, -1)
+    cv2.polylines(img, outlines, True, frame_rgb, 1, cv2.LINE_8)
+    cap = style.text.height * img.shape[0]
+    text(img, str(s.blinks), (left, top + h + 2 + round(cap * 1.3)), style.text, cap)
 
 
 def text_scale(cap_px: float) -> float:

@@ -133,6 +133,9 @@ class Renderer:
         if view_state.show_box:
             for face in faces:
                 painters.box(rgb, face.detection, st.box)
+        if view_state.show_signals:
+            for face in faces:
+                painters.signals(rgb, face, st.signals)
         if view_state.show_hud:  # the HUD toggle hides all informational text
             if view_state.view == View.DEPTH and faces:
                 painters.legend(rgb, st.legend, prepared.depth_colors)

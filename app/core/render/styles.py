@@ -170,6 +170,33 @@ class BoxStyle:
 
 
 @dataclass(frozen=True)
+class SignalStyle:
+    """The SIG layer: head-pose axes from the nose tip, and beside the face three gauges
+    (left eye, right eye, mouth; eye colours as the mesh's) with the blink count.
+
+    axis_length: axis length as a fraction of the face's height.
+    gauge_height/width/gap: fractions of the face's height, at least `min_px` pixels.
+    alert_rgb:   the gauges' frame while the eyes have been closed for long.
+    """
+
+    axes: tuple[DrawSpec, DrawSpec, DrawSpec] = (DrawSpec(RED, 2, antialias=True),
+                                                 DrawSpec(GREEN, 2, antialias=True),
+                                                 DrawSpec((64, 128, 255), 2, antialias=True))
+    axis_length: float = 0.45
+    gauges: tuple[RGB, RGB, RGB] = (GREEN, RED, WHITE)  # left eye, right eye, mouth
+    frame_rgb: RGB = GRAY
+    alert_rgb: RGB = YELLOW
+    gauge_height: float = 0.4
+    gauge_width: float = 0.06
+    gauge_gap: float = 0.04
+    min_px: int = 3
+    text: TextStyle = TextStyle(height=0.035)
+
+    def scaled(self, k: int) -> "SignalStyle":
+        return dataclasses.replace(self, axes=tuple(a.scaled(k) for a in self.axes))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
 class LegendStyle:
     """Near/far colour bar of the depth view, at the left edge, vertically centred.
 
@@ -201,6 +228,7 @@ class Styles:
     points: PointsStyle = PointsStyle()
     depth: DepthStyle = DepthStyle()
     box: BoxStyle = BoxStyle()
+    signals: SignalStyle = SignalStyle()
     hud: TextStyle = TextStyle()
     legend: LegendStyle = LegendStyle()
     ui: UiStyle = UiStyle()
@@ -210,7 +238,8 @@ class Styles:
         if k == 1:
             return self
         return dataclasses.replace(self, mesh=self.mesh.scaled(k), points=self.points.scaled(k),
-                                   depth=self.depth.scaled(k), box=self.box.scaled(k))
+                                   depth=self.depth.scaled(k), box=self.box.scaled(k),
+                                   signals=self.signals.scaled(k))
 
 
 def scale_for(width: int, height: int) -> int:

@@ -23,11 +23,12 @@ class ViewState:
     subset: int = 478
     show_box: bool = False
     show_hud: bool = True
+    show_signals: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ViewState":
         return cls(View(settings.view), settings.points_subset, settings.show_box,
-                   settings.show_hud)
+                   settings.show_hud, settings.show_signals)
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,37 @@ def test_box_hud_and_legend_layers(astronaut):
                                                              "det 10.0 ms"]
 
 
+def test_signal_layer_draws_axes_from_the_nose_and_gauges_beside_the_face(astronaut):
+    """The SIG layer: three axes from the nose tip, gauges right of the mesh (at the
+    frame's right edge they move left of it), and nothing for a face without signals."""
+    import dataclasses
+
+    from app.core.pipeline import mesh_box
+    rgb, face = astronaut
+    assert face.signals is not None
+    base = rgb.copy()
+    Renderer().draw(base, [face], _quiet(ViewState(View.MESH)))
+    drawn = rgb.copy()
+    Renderer().draw(drawn, [face], ViewState(View.MESH, show_hud=False, show_signals=True))
+    diff = (drawn != base).any(axis=2)
+    nx, ny = np.rint(face.xy[1]).astype(int)
+    assert diff[ny - 3:ny + 4, nx - 3:nx + 4].any()  # the axes start at the nose tip
+    x, y, w, h = np.rint(mesh_box(face)).astype(int)
+    assert diff[y:y + h // 2, x + w:x + w + h // 4].sum() > 50  # gauges on the right
+    assert not diff[:, : x - 2].any()  # nothing left of the face
+    at_edge = moved(face, 1.0, (rgb.shape[1] - (x + w) - 3, 0))
+    edge = rgb.copy()
+    Renderer().draw(edge, [at_edge], ViewState(View.MESH, show_hud=False, show_signals=True))
+    plain = rgb.copy()
+    Renderer().draw(plain, [at_edge], _quiet(ViewState(View.MESH)))
+    ex = int(round(float(mesh_box(at_edge)[0])))
+    assert ((edge != plain).any(axis=2)[y:y + h // 2, ex - h // 4:ex]).sum() > 50  # left
+    unmeasured = rgb.copy()
+    Renderer().draw(unmeasured, [dataclasses.replace(face, signals=None)],
+                    ViewState(View.MESH, show_hud=False, show_signals=True))
+    assert (unmeasured == base).all()
+
+
 def test_nan_keypoints_are_skipped(astronaut):
     rgb, face = astronaut
     kps = face.detection.keypoints.copy()
