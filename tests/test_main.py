@@ -52,7 +52,7 @@ def test_video_to_jsonl_one_line_per_frame_with_max_faces(tmp_path):
 
 @pytest.mark.parametrize("source, message", [
     ("tests/data/does_not_exist.jpg", "no such file"),
-    ("tests", "is a folder"),
+    ("tests", "no images in the folder tests"),
     ("main.py", "cannot read video"),
 ])
 def test_unreadable_source_is_one_line_and_exit_2(source, message):
