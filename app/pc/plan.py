@@ -105,8 +105,8 @@ def check_outputs(outputs: PcOutputs, inputs: Sequence[str], settings: Path | No
     if outputs.media is not None and many:
         named += [("--output", target) for target in folder_targets(outputs.media, inputs)]
     elif outputs.media is not None:
-        check_media_suffix(outputs.media)
         check_output_file(outputs.media, "--output")
+        check_media_suffix(outputs.media)
         named.append(("--output", outputs.media))
     if settings is not None:
         reason = not_a_regular_file(settings)

@@ -9,12 +9,12 @@ from typing import TextIO
 class Progress:
     """`unit`: what is counted ("frames"; "images" for many stills)."""
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr, min_interval: float = 0.2,
+    def __init__(self, total: int, stream: TextIO | None = None, min_interval: float = 0.2,
                  unit: str = "frames") -> None:
         self.total = total
         self.unit = unit
-        self.stream = stream
-        self.enabled = stream.isatty()
+        self.stream = stream if stream is not None else sys.stderr  # the one at run time
+        self.enabled = self.stream.isatty()
         self.min_interval = min_interval
         self._start = time.monotonic()
         self._last = 0.0
