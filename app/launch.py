@@ -163,10 +163,7 @@ def _run_maix_pc(args: argparse.Namespace, defaults: Settings) -> int:
             except BaseException:
                 _discard(sinks)
                 raise
-            failed = _commit(sinks)
-            if failed is not None:
-                return failed
-            return _interrupted(stop, frames) if stop.requested else 0
+            return _finish(sinks, frames, stop, f"no frame from {source or 'the camera'}")
 
     return run_guarded(body)
 
@@ -281,8 +278,7 @@ def _run_pc_loop(run: "PcRun", models: Models, settings: Settings, store: Settin
     """Open the outputs and the platform, run the frame loop, put the outputs in place
     (or drop them, on a failure: a previous file of that name stays as it was).
     A stop signal ends the run between frames: exit code 128 + the signal's number."""
-    from .pc.headless import HeadlessPlatform
-    from .pc.window import WindowPlatform
+    from .pc.window import WindowError
 
     files: list[JsonLines | MediaWriter | ImageFolder] = []
     frames = 0
@@ -290,13 +286,8 @@ def _run_pc_loop(run: "PcRun", models: Models, settings: Settings, store: Settin
         sinks = _open_sinks(run.outputs.json, run.source if run.source.many else None)
         files += sinks
         media = _open_media(run)
-        if media is not None:
-            files.append(media)
-        platform: Platform
-        if run.window:
-            platform = WindowPlatform(run.source, stop, loop=run.loop, max_frames=run.max_frames)
-        else:
-            platform = HeadlessPlatform(run.source, media, stop, max_frames=run.max_frames)
+        files += [media] if media is not None else []
+        platform = _pc_platform(run, media, stop)
         app = backends.make_app(platform, models, settings, store, warn,
                                 tracking=run.tracking, clock=clock, sinks=sinks)
         try:
@@ -304,7 +295,7 @@ def _run_pc_loop(run: "PcRun", models: Models, settings: Settings, store: Settin
         finally:
             frames = app.frames
             platform.close()
-    except OSError as err:
+    except (OSError, WindowError) as err:
         _discard(files)
         return fail(str(err))
     except BaseException:
@@ -312,12 +303,27 @@ def _run_pc_loop(run: "PcRun", models: Models, settings: Settings, store: Settin
         raise
     finally:
         run.source.close()
+    return _finish(files, frames, stop, f"none of the {run.source.frame_count} images could "
+                   "be read" if run.source.many else f"no frame in {run.source.name}")
+
+
+def _pc_platform(run: "PcRun", media: "MediaWriter | ImageFolder | None",
+                 stop: "StopRequest") -> Platform:
+    from .pc.headless import HeadlessPlatform
+    from .pc.window import WindowPlatform
+
+    if run.window:
+        return WindowPlatform(run.source, stop, loop=run.loop, max_frames=run.max_frames)
+    return HeadlessPlatform(run.source, media, stop, max_frames=run.max_frames)
+
+
+def _finish(files: Sequence["JsonLines | MediaWriter | ImageFolder"], frames: int,
+            stop: "StopRequest", nothing_read: str) -> int:
+    """The exit code of a run whose loop ended: its outputs put in place (all or none);
+    without a single frame, none is (`nothing_read` is the error, unless a signal came)."""
     if frames == 0:
         _discard(files)
-        if stop.requested:
-            return _interrupted(stop, 0)
-        return fail(f"none of the {run.source.frame_count} images could be read"
-                    if run.source.many else f"no frame could be read from {run.source.name}")
+        return _interrupted(stop, 0) if stop.requested else fail(nothing_read)
     failed = _commit(files)
     if failed is not None:
         return failed

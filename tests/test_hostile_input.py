@@ -297,3 +297,11 @@ def test_a_full_disk_fails_the_run_and_keeps_the_previous_files(small_disk, tmp_
                                str(small_disk / "run.jsonl"), "--max-frames", "30"))
     assert "No space left on device" in error
     assert sorted(p.name for p in small_disk.iterdir()) == ["annotated.mp4"]
+
+
+def test_a_pipe_as_the_source_is_refused_not_waited_on(tmp_path):
+    """OpenCV would block reading a named pipe for ever."""
+    pipe = tmp_path / "clip.mp4"
+    os.mkfifo(pipe)
+    assert "not a regular file" in one_error(run_main("--source", str(pipe), "--headless",
+                                                      timeout=30))

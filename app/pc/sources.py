@@ -131,6 +131,8 @@ class Source:
             raise SourceError(f"no such file: {spec}")
         if path.is_dir():
             raise SourceError(f"is a folder, not an image or video: {spec}")
+        if not path.is_file():  # a pipe or a device: OpenCV would wait on it for ever
+            raise SourceError(f"not a regular file: {spec}")
         if path.suffix.lower() in IMAGE_SUFFIXES:
             return cls(path.name, True, 0.0, _image=read_image(path))
         capture = cv2.VideoCapture(str(path))

@@ -31,6 +31,25 @@ def display_available() -> bool:
         os.environ.get("SDL_VIDEODRIVER") == "dummy"
 
 
+class WindowError(RuntimeError):
+    """No window can be opened (the message is the run's `error:` line)."""
+
+
+def _open_display(pygame) -> None:
+    """Start SDL's video on the session's own system. Left to itself, SDL falls back to
+    an off-screen driver when the X server does not answer: the app would run for ever
+    in a window nobody sees. So X11 is asked for when DISPLAY is set (SDL's own first
+    choice), Wayland otherwise, unless SDL_VIDEODRIVER says."""
+    if "SDL_VIDEODRIVER" not in os.environ:
+        os.environ["SDL_VIDEODRIVER"] = "x11" if os.environ.get("DISPLAY") else "wayland"
+    try:
+        pygame.display.init()
+    except pygame.error as err:
+        where = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or "?"
+        raise WindowError(f"cannot open a window on display {where} ({err}); "
+                          "run with --headless") from None
+
+
 class WindowPlatform:
     """`Platform` on a PC window. Stills are shown again every frame (a fresh copy, as
     the overlay is drawn in place); videos can loop (the demo does).
@@ -56,7 +75,7 @@ class WindowPlatform:
         self.title = title
         self._next = False  # many stills: the user asked for the next image
         self._exit = False
-        pygame.display.init()
+        _open_display(pygame)
         self._frames = self._iterate()
         first = next(self._frames, None)
         self._pending = first

@@ -74,3 +74,22 @@ def test_many_stills_step_with_n_and_end_after_the_last(monkeypatch):
         assert platform.read() is None
     finally:
         platform.close()
+
+
+def test_an_x_server_that_does_not_answer_is_an_error_not_an_invisible_window(monkeypatch):
+    """Left to itself SDL falls back to an off-screen driver: the app ran for ever in a
+    window nobody could see or close."""
+    from pathlib import Path
+
+    from app.pc.window import WindowError
+
+    number = next(n for n in range(150, 400) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+    monkeypatch.setenv("DISPLAY", f":{number}")
+    monkeypatch.delenv("SDL_VIDEODRIVER", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    source = Source.open(str(DATA / "astronaut.png"))
+    try:
+        with pytest.raises(WindowError, match=f"display :{number}.*--headless"):
+            WindowPlatform(source, StopRequest(), loop=False, max_frames=1)
+    finally:
+        source.close()
