@@ -41,8 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "(MaixCAM app; on a PC: webcam, video or image).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="window keys: v view, s points subset, + / - face limit, h info (HUD), "
-               "b box,\n  m smoothing, o settings panel, q or Esc quit; the mouse works the "
-               "buttons.\n"
+               "b box,\n  m smoothing, o settings panel, q or Esc quit, n or space next image "
+               "(many stills);\n  the mouse works the buttons.\n"
                "Settings defaults live in app.yaml (settings:); changes made in the UI are\n"
                "saved in data/config.ini. Exit codes: 0 ok, 2 bad input (source, model,\n"
                "output, option) or an output that cannot be written, 130 / 143 / 129\n"

@@ -8,12 +8,12 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import zlib
 from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
 
 from conftest import DATA, one_error, read_jsonl, run_main, start_main
@@ -176,7 +176,7 @@ def test_bad_options_and_sources_are_one_line(args, message):
 
 
 def _maix_imports() -> bool:
-    result = subprocess.run([os.sys.executable, "-c", "import maix"], capture_output=True)
+    result = subprocess.run([sys.executable, "-c", "import maix"], capture_output=True)
     return result.returncode == 0
 
 
