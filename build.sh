@@ -15,11 +15,27 @@ setup() {
   tools/venv.sh "$VENV" requirements-dev.txt requirements.txt
 }
 
+# The test that clicks the window in a real X server (tests/pc/test_window_x11.py) needs
+# Xvfb and xdotool: installed with apt-get when missing and running as root (CI).
+test_tools() {
+  local missing=()
+  command -v Xvfb >/dev/null || missing+=(xvfb)
+  command -v xdotool >/dev/null || missing+=(xdotool)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    { apt-get install -y -q "${missing[@]}" || { apt-get update -q && apt-get install -y -q "${missing[@]}"; }; } \
+      >/dev/null 2>&1 || echo "build.sh: cannot install ${missing[*]} (apt-get failed)" >&2
+  else
+    echo "build.sh: ${missing[*]} missing; the X11 window test needs them (apt-get install ${missing[*]})" >&2
+  fi
+}
+
 cmd=${1:-package}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   setup)
     setup
+    test_tools
     "$PY" tools/fetch_assets.py
     ;;
   run)
@@ -44,6 +60,7 @@ case "$cmd" in
     # Everything, as CI runs it: types (mypy against MaixPy's stubs), the device tests in
     # a real-MaixPy root (needs root to build/enter it), then the main suite.
     setup
+    test_tools
     "$PY" tools/fetch_assets.py
     tools/typecheck.sh
     if [ "$(id -u)" = 0 ]; then

@@ -118,16 +118,18 @@ DEFAULT_MAIX_PC_CAMERA = (640, 480)
 
 
 def maix_pc_platform(source: str | None, disp: Any, *, loop: bool,
-                     size: tuple[int, int] | None = None) -> "MaixPlatform":
+                     size: tuple[int, int] | None = None,
+                     stop: Callable[[], bool] | None = None) -> "MaixPlatform":
     """maix IO on a PC. `source`: None or a camera index -> the maix camera (V4L2) at
     `size` or 640x480; a path -> that video file decoded into maix images (resized to
-    `size` if given; `loop` rewinds at the end)."""
+    `size` if given; `loop` rewinds at the end). `stop`: also end the run when it says
+    so (a stop signal: maix's own SIGINT handler exits mid-frame)."""
     from .device.platform import MaixPlatform
 
     if source is None or source.isdigit():
         width, height = size or DEFAULT_MAIX_PC_CAMERA
-        return MaixPlatform.with_camera(width, height, disp=disp)
-    return MaixPlatform.with_video(source, size, loop, disp)
+        return MaixPlatform.with_camera(width, height, disp=disp, stop=stop)
+    return MaixPlatform.with_video(source, size, loop, disp, stop=stop)
 
 
 def make_tracker(models: Models, settings: Settings, *, tracking: bool,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from .core.settings import VIEWS, MAX_FACES_LIMIT
 
@@ -15,30 +16,54 @@ APP_DIR = Path(__file__).resolve().parent.parent
 DEMO_SOURCE = APP_DIR / "tests" / "data" / "single_face.mp4"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the app's contract for bad input: one `error:` line, exit code 2
+    (argparse's own prints the whole usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see --help)\n")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="main.py",
         description="Find faces and track MediaPipe's 478 face landmarks per face "
                     "(MaixCAM app; on a PC: webcam, video or image).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="window keys: v view, s points subset, + / - face limit, h info (HUD), "
-               "b box,\n  g signals, m smoothing, o settings panel, q or Esc quit; the mouse "
-               "works the buttons.\n"
+               "b box,\n  g signals, m smoothing, o settings panel, q or Esc quit, n or space "
+               "next image\n  (many stills); the mouse works the buttons.\n"
                "Settings defaults live in app.yaml (settings:); changes made in the UI are\n"
                "saved in data/config.ini. Exit codes: 0 ok, 2 bad input (source, model,\n"
-               "output), 130 interrupted.")
-    parser.add_argument("--source", metavar="PATH",
+               "output, option) or an output that cannot be written, 130 / 143 / 129\n"
+               "stopped by SIGINT (Ctrl-C) / SIGTERM / SIGHUP (outputs closed whole).\n"
+               "Many stills: --source FOLDER, several paths or a quoted glob ('img/*.jpg'):\n"
+               "one JSON line per image (with \"source\"), --output names a folder.")
+    parser.add_argument("--source", metavar="PATH", nargs="+",
                         help="image file, video file or camera index (default: camera 0 if "
-                             f"present, else the demo video {DEMO_SOURCE.relative_to(APP_DIR)})")
+                             f"present, else the demo video {DEMO_SOURCE.relative_to(APP_DIR)}); "
+                             "or many stills: a folder (its images, by name), several "
+                             "paths, a glob pattern")
     parser.add_argument("--json", metavar="OUT.jsonl", type=Path,
-                        help="write one JSON line per frame: faces (score, box, 478 points, "
-                             "points_z) and stage times in ms")
+                        help="write one JSON line per frame (per image): faces (score, box, "
+                             "478 points, points_z, signals) and stage times in ms")
     parser.add_argument("--report", metavar="OUT.bin", type=Path,
                         help="write the Maix protocol byte stream the device sends to a "
                              "microcontroller (face reports, frame for frame); read it with "
                              "tools/face_report.py")
-    parser.add_argument("--output", metavar="OUT.mp4|OUT.png", type=Path,
-                        help="write the annotated video (.mp4/.avi) or image (.png/.jpg)")
+    parser.add_argument("--output", metavar="OUT.mp4|OUT.png|FOLDER", type=Path,
+                        help="write the annotated video (.mp4/.mov/.avi/.mkv) or image "
+                             "(.png/.jpg/...); many stills: a folder, same file names")
     parser.add_argument("--headless", action="store_true",
                         help="no window: process the source once and write the outputs "
                              "(default out/<source>_landmarks.mp4|png and .jsonl)")
@@ -52,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "auto = device when maix.nn can run, else pc")
     parser.add_argument("--no-tracking", action="store_true",
                         help="run the detector on every frame (no landmark tracking)")
-    parser.add_argument("--max-frames", type=int, metavar="N",
+    parser.add_argument("--max-frames", type=positive_int, metavar="N",
                         help="stop after N frames (default: the whole source; the demo loops)")
     parser.add_argument("--settings", metavar="FILE", type=Path,
                         help="the INI file for settings changed in the UI (default data/config.ini)")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -17,27 +16,45 @@ from .backends import APP_DIR, MANIFEST, Models
 from .cli import DEMO_SOURCE, build_parser, fail
 from .core.manifest import read_defaults
 from .core.persist import IniStore, SettingsStore, apply_saved
-from .core.platform import Platform
+from .core.platform import FrameSink, Platform
 from .core.settings import Settings
 from .core.timing import StageClock
 
 if TYPE_CHECKING:
     from .device.platform import MaixPlatform
-    from .pc.sources import Source
+    from .device.settings_store import MaixSettingsStore
+    from .pc.outputs import ImageFolder, JsonLines, MediaWriter
+    from .pc.plan import PcRun
+    from .pc.report_file import ReportFile
+    from .pc.sources import FrameSource
+    from .pc.stop import StopRequest
 
 PC_SETTINGS = APP_DIR / "data" / "config.ini"
 
 
 def warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)
+    # On a terminal, first clear a progress bar's unfinished line.
+    clear = "\r\x1b[K" if sys.stderr.isatty() else ""
+    print(f"{clear}warning: {message}", file=sys.stderr)
 
 
 def run(argv: Sequence[str]) -> int:
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:  # Ctrl-C before a run's own stop handling is in place
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
     defaults = read_defaults(MANIFEST, warn)
     backend = args.backend
     if backend == "auto":
         backend = "device" if _device_available() else "pc"
+    problem = _backend_problem(args, backend)
+    if problem is not None:
+        return fail(problem)
     if backend == "device":
         return _run_device(args, defaults)
     if backend == "maix-pc":
@@ -50,14 +67,49 @@ def _device_available() -> bool:
     return maix_nn_available()
 
 
-def _settings(defaults: Settings, store: SettingsStore, args: argparse.Namespace) -> Settings:
+# The options each maix backend honours; the others are the PC's (files, frame counts).
+_MAIX_OPTIONS = {"device": {"max_faces", "view"},
+                 "maix-pc": {"source", "json", "settings", "max_faces", "view"}}
+_OPTIONAL = ("source", "json", "output", "report", "headless", "no_tracking", "max_frames",
+             "settings", "max_faces", "view")
+
+
+def _backend_problem(args: argparse.Namespace, backend: str) -> str | None:
+    """Why `backend` cannot run these options here (None: it can). An option a backend
+    would ignore is refused rather than silently dropped."""
+    if backend == "pc":
+        return None
+    from .device import maix_available
+
+    if not maix_available():
+        return (f"--backend {backend} needs MaixPy (the maix package and its libraries), "
+                "which does not import here; use --backend pc")
+    for name in _OPTIONAL:
+        if getattr(args, name) not in (None, False) and name not in _MAIX_OPTIONS[backend]:
+            return f"--{name.replace('_', '-')} is not available with --backend {backend}"
+    if backend == "maix-pc" and args.source is not None and len(args.source) > 1:
+        return "--backend maix-pc takes one video or camera index as --source"
+    return None
+
+
+def _settings(defaults: Settings, store: "IniStore | MaixSettingsStore",
+              args: argparse.Namespace) -> Settings:
     """The settings of this run: saved changes over the defaults, the command line on top."""
     overrides: dict[str, Any] = {}
     if args.max_faces is not None:
         overrides["max_faces"] = args.max_faces
     if args.view is not None:
         overrides["view"] = args.view
-    return apply_saved(defaults, store, warn).replace(**overrides)
+    return apply_saved(defaults, store, warn, source=str(store.path)).replace(**overrides)
+
+
+def _interrupted(stop: "StopRequest", frames: int) -> int:
+    """The exit code of a run a signal stopped (128 + the signal, as shells report it)."""
+    if frames:
+        print(f"interrupted after {frames} frames; outputs closed", file=sys.stderr)
+    else:
+        print("interrupted before the first frame; nothing written", file=sys.stderr)
+    return 128 + (stop.signal or 2)
 
 
 # -- on maix (the device, or MaixPy on a PC) -------------------------------------------
@@ -68,12 +120,18 @@ def _run_device(args: argparse.Namespace, defaults: Settings) -> int:
     from .device.settings_store import MaixSettingsStore
 
     def body(disp: Any) -> int:
-        store = MaixSettingsStore()
+        store = MaixSettingsStore(warn=warn)
         clock = StageClock()
         settings = _settings(defaults, store, args)
         models = backends.device_models(settings, clock)
-        return _run_on_maix(backends.device_platform(models, disp), models, settings, store,
-                            clock)
+        platform = backends.device_platform(models, disp)
+        reports = backends.device_reporting(settings)
+        try:
+            _run_on_maix(platform, models, settings, store, clock, reports)
+        finally:
+            for sink in reports:
+                sink.close()
+        return 0
 
     return run_guarded(body)
 
@@ -81,37 +139,64 @@ def _run_device(args: argparse.Namespace, defaults: Settings) -> int:
 def _run_maix_pc(args: argparse.Namespace, defaults: Settings) -> int:
     """maix camera/display/touch (MaixPy on a PC) with the PC's LiteRT models."""
     from .device import run_guarded
+    from .pc.files import OutputError
+    from .pc.plan import PcOutputs, check_outputs
+    from .pc.stop import StopRequest
 
-    source = args.source or (None if _camera_present() else str(DEMO_SOURCE))
+    source = args.source[0] if args.source else (None if _camera_present() else str(DEMO_SOURCE))
+    inputs = [source] if source is not None and not source.isdigit() else []
+    try:
+        check_outputs(PcOutputs(args.json, None), inputs, args.settings, many=False)
+    except OutputError as err:
+        return fail(str(err))
     store = _pc_store(args)
 
     def body(disp: Any) -> int:
-        clock = StageClock()
-        settings = _settings(defaults, store, args)
-        models = backends.maix_pc_models(settings, tracking=True, clock=clock)
-        platform = backends.maix_pc_platform(source, disp, loop=args.source is None)
-        return _run_on_maix(platform, models, settings, store, clock)
+        # maix is imported by now (run_guarded opened its display), and its import put in
+        # a SIGINT handler that exits at once, mid-frame, with code 0: ours goes on top, so
+        # Ctrl-C (and SIGTERM, SIGHUP) ends the loop between frames, outputs whole.
+        with StopRequest() as stop:
+            clock = StageClock()
+            settings = _settings(defaults, store, args)
+            models = backends.maix_pc_models(settings, tracking=True, clock=clock)
+            platform = backends.maix_pc_platform(source, disp, loop=args.source is None,
+                                                 stop=lambda: stop.requested)
+            sinks = _open_sinks(args.json, None)
+            reports = backends.device_reporting(settings)
+            try:
+                frames = _run_on_maix(platform, models, settings, store, clock,
+                                      [*sinks, *reports])
+            except OSError as err:
+                _discard(sinks)
+                return fail(str(err))
+            except BaseException:
+                _discard(sinks)
+                raise
+            finally:
+                for report in reports:
+                    report.close()
+            return _finish(sinks, frames, stop, f"no frame from {source or 'the camera'}")
 
     return run_guarded(body)
 
 
 def _run_on_maix(platform: "MaixPlatform", models: Models, settings: Settings,
-                 store: SettingsStore, clock: StageClock) -> int:
-    """The frame loop on a maix platform, with captions in the system language and face
-    reports over the system's comm port."""
+                 store: SettingsStore, clock: StageClock,
+                 sinks: Sequence[FrameSink] = ()) -> int:
+    """The frame loop on a maix platform, with captions in the system language, results
+    to `sinks` (face reports over the system's comm port, JSON lines); returns the number
+    of frames processed."""
     from .device.captions import MaixCaptions, system_locale
 
     locale = system_locale()
     captions = None if locale.startswith("en") else MaixCaptions().painter
-    sinks = backends.device_reporting(settings)
     try:
         app = backends.make_app(platform, models, settings, store, warn, tracking=True,
-                                clock=clock, sinks=sinks, locale=locale, captions=captions)
-        return app.run()
+                                clock=clock, locale=locale, captions=captions, sinks=sinks)
+        app.run()
+        return app.frames
     finally:
         platform.close()
-        for sink in sinks:
-            sink.close()
 
 
 # -- on a PC ---------------------------------------------------------------------------
@@ -124,21 +209,11 @@ def _camera_present() -> bool:
     return Path("/dev/video0").exists()
 
 
-@dataclass(frozen=True)
-class PcOutputs:
-    """Where a PC run writes: JSON lines, the annotated video or image, and the device's
-    report byte stream (any of them None)."""
-
-    json: Path | None
-    media: Path | None
-    report: Path | None = None
-
-
-def _source_spec(args: argparse.Namespace) -> tuple[str, bool]:
+def _source_specs(args: argparse.Namespace) -> tuple[list[str], bool]:
     """(what to open, whether it is the default demo source, which loops)."""
     if args.source is not None:
-        return args.source, False
-    return ("0" if _camera_present() else str(DEMO_SOURCE)), True
+        return list(args.source), False
+    return ["0" if _camera_present() else str(DEMO_SOURCE)], True
 
 
 def _wants_window(args: argparse.Namespace) -> bool:
@@ -151,104 +226,146 @@ def _wants_window(args: argparse.Namespace) -> bool:
     return False
 
 
-def _default_outputs(spec: str) -> PcOutputs:
-    """out/<source>_landmarks.(png|mp4) and .jsonl: a run without a window and without
-    outputs named would otherwise be wasted work."""
-    from .pc.sources import IMAGE_SUFFIXES
-
-    stem = f"camera{spec}" if spec.isdigit() else Path(spec).stem
-    suffix = ".png" if Path(spec).suffix.lower() in IMAGE_SUFFIXES else ".mp4"
-    out = APP_DIR / "out"
-    out.mkdir(exist_ok=True)
-    outputs = PcOutputs(out / f"{stem}_landmarks.jsonl", out / f"{stem}_landmarks{suffix}")
-    print(f"writing {outputs.media} and {outputs.json}", file=sys.stderr)
-    return outputs
-
-
-@dataclass(frozen=True)
-class PcRun:
-    """What a PC run decided before its first frame."""
-
-    source: "Source"
-    outputs: PcOutputs
-    window: bool  # a window (else headless: files only)
-    loop: bool  # rewind at the end (the demo video)
-    tracking: bool  # landmark tracking (off for stills and --no-tracking)
-    max_frames: int | None
-
-
 def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
-    """LiteRT models and OpenCV sources, in a window or headless (files out)."""
+    """LiteRT models and OpenCV sources, in a window or headless (files out). Every
+    input and output is checked before the first byte is written (app/pc/plan.py)."""
+    from .pc.files import OutputError
     from .pc.litert import ModelError
-    from .pc.sources import Source, SourceError
+    from .pc.plan import Request, plan
+    from .pc.sources import SourceError, silence_opencv_logs
+    from .pc.stop import StopRequest
 
-    spec, demo = _source_spec(args)
-    if demo and not spec.isdigit() and not DEMO_SOURCE.exists():
+    silence_opencv_logs()
+    specs, demo = _source_specs(args)
+    if demo and not specs[0].isdigit() and not DEMO_SOURCE.exists():
         return fail(f"no camera, and the demo video {DEMO_SOURCE.relative_to(APP_DIR)} is not "
                     "fetched yet: run ./build.sh setup, or pass --source")
-    window = _wants_window(args)
-    try:
-        source = Source.open(spec)
-    except SourceError as err:
-        return fail(str(err))
-    outputs = PcOutputs(args.json, args.output, args.report)
-    if not window and outputs == PcOutputs(None, None):
-        outputs = _default_outputs(spec)
-    run = PcRun(source, outputs, window, loop=demo,
-                tracking=not args.no_tracking and not source.still, max_frames=args.max_frames)
-    store = _pc_store(args)
-    settings = _settings(defaults, store, args)
-    clock = StageClock()
-    try:
-        models = backends.pc_models(settings, still=source.still, tracking=run.tracking,
-                                    clock=clock)
-    except ModelError as err:
-        source.close()
-        return fail(str(err))
-    return _run_pc_loop(run, models, settings, store, clock)
+    request = Request(specs, args.json, args.output, args.settings, window=_wants_window(args),
+                      demo=demo, no_tracking=args.no_tracking, max_frames=args.max_frames,
+                      report=args.report)
+    # From here a stop signal (Ctrl-C, SIGTERM, SIGHUP) is a request, honoured between
+    # frames, or once the models are loaded: never a traceback, never a cut file.
+    with StopRequest() as stop:
+        try:
+            run = plan(request, APP_DIR / "out", warn)
+        except (SourceError, OutputError) as err:
+            return fail(str(err))
+        try:
+            store = _pc_store(args)
+            settings = _settings(defaults, store, args)
+            clock = StageClock()
+            models = backends.pc_models(settings, still=run.source.still,
+                                        tracking=run.tracking, clock=clock)
+        except ModelError as err:
+            run.source.close()
+            return fail(str(err))
+        if stop.requested:
+            run.source.close()
+            return _interrupted(stop, 0)
+        return _run_pc_loop(run, models, settings, store, clock, stop)
 
 
-def _run_pc_loop(run: PcRun, models: Models, settings: Settings, store: SettingsStore,
-                 clock: StageClock) -> int:
-    """Open the outputs and the platform, run the frame loop, close everything.
+def _open_sinks(json: Path | None, source: "FrameSource | None") -> list["JsonLines"]:
+    """The JSON lines sink, if asked for (many stills: each line names its image)."""
+    from .pc.outputs import JsonLines
+
+    if json is None:
+        return []
+    return [JsonLines(json, source_of=(lambda: source.current) if source is not None else None)]
+
+
+def _open_media(run: "PcRun") -> "MediaWriter | ImageFolder | None":
+    from .pc.outputs import ImageFolder, MediaWriter
+
+    media = run.outputs.media
+    if media is None or run.window:
+        return None
+    if run.source.many:
+        media.mkdir(exist_ok=True)
+        source = run.source
+        return ImageFolder(media, name_of=lambda: source.current)
+    return MediaWriter(media, run.source.fps)
+
+
+def _run_pc_loop(run: "PcRun", models: Models, settings: Settings, store: SettingsStore,
+                 clock: StageClock, stop: "StopRequest") -> int:
+    """Open the outputs and the platform, run the frame loop, put the outputs in place
+    (or drop them, on a failure: a previous file of that name stays as it was).
     A stop signal ends the run between frames: exit code 128 + the signal's number."""
-    from .core.platform import FrameSink
-    from .pc.headless import HeadlessPlatform
-    from .pc.outputs import JsonLines, MediaWriter
     from .pc.report_file import ReportFile
-    from .pc.stop import StopRequest
+    from .pc.window import WindowError
+
+    files: list[JsonLines | MediaWriter | ImageFolder | ReportFile] = []
+    frames = 0
+    try:
+        sinks: list[FrameSink] = []
+        jsonl = _open_sinks(run.outputs.json, run.source if run.source.many else None)
+        files += jsonl
+        sinks += jsonl
+        if run.outputs.report is not None:
+            port = ReportFile(run.outputs.report, backends.face_reporter(settings))
+            files.append(port)
+            sinks.append(backends.reporting_sink(port, settings))
+        media = _open_media(run)
+        files += [media] if media is not None else []
+        platform = _pc_platform(run, media, stop)
+        app = backends.make_app(platform, models, settings, store, warn,
+                                tracking=run.tracking, clock=clock, sinks=sinks)
+        try:
+            app.run()
+        finally:
+            frames = app.frames
+            platform.close()
+    except (OSError, WindowError) as err:
+        _discard(files)
+        return fail(str(err))
+    except BaseException:
+        _discard(files)
+        raise
+    finally:
+        run.source.close()
+    return _finish(files, frames, stop, f"none of the {run.source.frame_count} images could "
+                   "be read" if run.source.many else f"no frame in {run.source.name}")
+
+
+def _pc_platform(run: "PcRun", media: "MediaWriter | ImageFolder | None",
+                 stop: "StopRequest") -> Platform:
+    from .pc.headless import HeadlessPlatform
     from .pc.window import WindowPlatform
 
-    frames = 0
-    with StopRequest() as stop:
-        sinks: list[FrameSink] = []
-        try:
-            if run.outputs.json is not None:
-                sinks.append(JsonLines(run.outputs.json))
-            if run.outputs.report is not None:
-                port = ReportFile(run.outputs.report, backends.face_reporter(settings))
-                sinks.append(backends.reporting_sink(port, settings))
-            platform: Platform
-            if run.window:
-                platform = WindowPlatform(run.source, stop, loop=run.loop,
-                                          max_frames=run.max_frames)
-            else:
-                media = MediaWriter(run.outputs.media, run.source.fps) if run.outputs.media else None
-                platform = HeadlessPlatform(run.source, media, stop, max_frames=run.max_frames)
-            app = backends.make_app(platform, models, settings, store, warn,
-                                    tracking=run.tracking, clock=clock, sinks=sinks)
-            try:
-                app.run()
-            finally:
-                frames = app.frames
-                platform.close()
-        except OSError as err:
-            return fail(str(err))
-        finally:
-            run.source.close()
-            for sink in sinks:
-                sink.close()
-    if stop.requested:
-        print(f"interrupted after {frames} frames; outputs closed", file=sys.stderr)
-        return 128 + (stop.signal or 2)
-    return 0
+    if run.window:
+        return WindowPlatform(run.source, stop, loop=run.loop, max_frames=run.max_frames)
+    return HeadlessPlatform(run.source, media, stop, max_frames=run.max_frames)
+
+
+def _finish(files: Sequence["JsonLines | MediaWriter | ImageFolder | ReportFile"], frames: int,
+            stop: "StopRequest", nothing_read: str) -> int:
+    """The exit code of a run whose loop ended: its outputs put in place (all or none);
+    without a single frame, none is (`nothing_read` is the error, unless a signal came)."""
+    if frames == 0:
+        _discard(files)
+        return _interrupted(stop, 0) if stop.requested else fail(nothing_read)
+    failed = _commit(files)
+    if failed is not None:
+        return failed
+    return _interrupted(stop, frames) if stop.requested else 0
+
+
+def _commit(files: Sequence["JsonLines | MediaWriter | ImageFolder | ReportFile"]) -> int | None:
+    """Put the outputs in place together: each finished first (a video's index written
+    and checked), then all renamed. If one cannot be finished, none is put in place and
+    the exit code is returned (None: all in place)."""
+    try:
+        for output in files:
+            output.finish()
+        for output in files:
+            output.commit()
+    except OSError as err:
+        _discard(files)
+        return fail(str(err))
+    return None
+
+
+def _discard(files: Sequence["JsonLines | MediaWriter | ImageFolder | ReportFile"]) -> None:
+    for output in files:
+        output.discard()

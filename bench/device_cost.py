@@ -26,7 +26,6 @@ frame, ours every `detector.interval` frames at most), so our ratios are upper b
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import subprocess
@@ -37,232 +36,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "bench" / ".build"
-MARKER_LIB = BUILD / "cgmark.so"
-SCENES = {"1": ("single_face.mp4", 1), "4": ("multi_face.jpg", 4)}
-CALIBRATION_SEGMENTS = 200
+sys.path.insert(0, str(ROOT))
 
-# -- markers -------------------------------------------------------------------------
-
-
-class Markers:
-    """Stage markers: each boundary dumps callgrind's count of the segment just ended
-    (bench/cgmark.c), labelled `<frame>|<stage>` with the innermost stage it ran in."""
-
-    def __init__(self) -> None:
-        self._lib = ctypes.CDLL(str(MARKER_LIB)) if MARKER_LIB.exists() else None
-        self.stack: list[str] = ["interpreter"]
-        self.frame = -1
-
-    def _dump(self, label: str) -> None:
-        if self._lib is not None:
-            self._lib.cg_dump(f"{self.frame}|{label}".encode())
-
-    def enter(self, name: str) -> None:
-        self._dump(self.stack[-1])
-        self.stack.append(name)
-
-    def leave(self) -> None:
-        self._dump(self.stack.pop())
-
-    def phase(self, name: str) -> None:
-        """End the top-level segment; what follows counts under `name`."""
-        self._dump(self.stack[0])
-        self.stack[0] = name
-
-    def next_frame(self) -> None:
-        self._dump(self.stack[0])
-        self.frame += 1
-        self.stack[0] = "loop"
-
-
-MARKS = Markers()
-
-
-def staged(name: str, fn):
-    """`fn` wrapped so its instructions count under stage `name`."""
-    def wrapper(*args, **kwargs):
-        MARKS.enter(name)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            MARKS.leave()
-    return wrapper
-
-
-# -- the two loops ---------------------------------------------------------------------
-
-
-def run_ours(view: str, signals: bool, faces: int) -> None:
-    """The real app (app.launch.run with --backend device), instrumented at its stages."""
-    import contextlib
-
-    from app.core import app_loop, timing
-    from app.core.render import painters, renderer, ui_paint
-
-    original_stage = timing.StageClock.stage
-
-    @contextlib.contextmanager
-    def stage(self, name):
-        MARKS.enter(name)
-        try:
-            with original_stage(self, name):
-                yield
-        finally:
-            MARKS.leave()
-
-    timing.StageClock.stage = stage  # type: ignore[method-assign]
-    step = app_loop.FaceApp.step
-
-    def counted_step(self):
-        MARKS.next_frame()
-        if not hasattr(self, "_instrumented"):
-            self._instrumented = True
-            platform = self.platform
-            platform.read = staged("camera", platform.read)
-            platform.show = staged("display", platform.show)
-            platform.touches = staged("touch", platform.touches)
-            self.sinks = tuple(_staged_sink(s) for s in self.sinks)
-        return step(self)
-
-    app_loop.FaceApp.step = counted_step  # type: ignore[method-assign]
-    app_loop.FaceApp._handle_input = staged("ui input", app_loop.FaceApp._handle_input)
-    app_loop.draw_ui = staged("buttons", ui_paint.draw_ui)
-    renderer.painters.hud = staged("hud", painters.hud)
-    from app import launch
-
-    from app.core.settings import SPECS
-
-    settings = {"view": view, "max_faces": str(max(faces, 2))}  # 2: the default limit
-    if "show_signals" in SPECS:
-        settings["show_signals"] = "true" if signals else "false"
-    _write_settings(settings)
-    launch.run(["--backend", "device"])
-
-
-def _staged_sink(sink):
-    sink.write = staged("report", sink.write)
-    return sink
-
-
-def _write_settings(values: dict[str, str]) -> None:
-    """The app's saved settings (./data/config.ini, as the device keeps them)."""
-    os.makedirs("data", exist_ok=True)
-    with open("data/config.ini", "w") as f:
-        f.write("[settings]\n" + "".join(f"{k}={v}\n" for k, v in values.items()))
-
-
-def run_official(faces: int) -> None:
-    """MaixPy's projects/app_face_landmarks/main.py, its loop as written there, with the
-    stages marked (478 points shown, its default; `max_face_num` 4)."""
-    from maix import app, camera, display, image, nn, touchscreen
-
-    disp = display.Display()
-    detector = nn.YOLOv8(model="/root/models/yolov8n_face.mud", dual_buff=False)
-    landmarks_detector = nn.FaceLandmarks(model="/root/models/face_landmarks.mud")
-    cam = camera.Camera(detector.input_width(), detector.input_height(),
-                        detector.input_format())
-    ts = touchscreen.TouchScreen()
-    img_back = image.load("/maixapp/share/icon/ret.png")
-    mode_rect = [0, cam.height() - 26, 100, 30]
-    curr_sub = "478"
-    max_face_num = 4
-    while not app.need_exit():
-        MARKS.next_frame()
-        img = staged("camera", cam.read)()
-        results = []
-        objs = staged("detect", detector.detect)(img, conf_th=0.5, iou_th=0.45, sort=1)
-        count = 0
-        for obj in objs:
-            img_std = staged("crop", landmarks_detector.crop_image)(
-                img, obj.x, obj.y, obj.w, obj.h, obj.points)
-            if img_std:
-                res = staged("landmark", landmarks_detector.detect)(img_std, 0.5, True, False)
-                if res and res.valid:
-                    results.append(res)
-            count += 1
-            if count >= max_face_num:
-                break
-        MARKS.enter("overlay")
-        for res in results:
-            points, points_z = res.points, res.points_z  # all 478: no subset copy
-            landmarks_detector.draw_face(img, points, len(points_z), points_z)
-        MARKS.leave()
-        MARKS.enter("buttons")
-        img.draw_image(0, 0, img_back)
-        img.draw_rect(mode_rect[0], mode_rect[1], mode_rect[2], mode_rect[3],
-                      image.COLOR_WHITE)
-        img.draw_string(4, img.height() - 20, f"points: {curr_sub}")
-        MARKS.leave()
-        staged("display", disp.show)(img)
-        x, y, pressed = staged("touch", ts.read)()
-
-
-# -- one run (a child process) --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Config:
-    loop: str  # "ours" | "official"
-    faces: str  # "1" | "4"
-    view: str = "mesh"
-    signals: str = "on"  # ours only
-
-    @property
-    def name(self) -> str:
-        if self.loop == "official":
-            return f"official-{self.faces}"
-        return f"ours-{self.faces}-{self.view}-signals_{self.signals}"
-
-    @classmethod
-    def parse(cls, name: str) -> "Config":
-        parts = name.split("-")
-        if parts[0] == "official":
-            return cls("official", parts[1])
-        return cls("ours", parts[1], parts[2], parts[3].split("_")[1])
-
-
-def run_loop(config: Config) -> None:
-    if config.loop == "official":
-        run_official(int(config.faces))
-    else:
-        run_ours(config.view, config.signals == "on", int(config.faces))
-
-
-def record(config: Config, frames: int, tape_path: Path) -> None:
-    """Run the loop natively with the oracle answering the landmark forwards; write the
-    tape the counted run plays."""
-    from bench import device_replay, device_tape
-
-    clip, _ = SCENES[config.faces]
-    scene = device_replay.load_scene(clip, frames)
-    tape = device_tape.Tape(device_replay.CAMERA, device_replay.frame_bytes(scene),
-                            scene.detections)
-    device_tape.install(tape, device_replay.Oracle(scene).answer)
-    run_loop(config)
-    tape.save(tape_path)
-
-
-def count(config: Config, tape_path: Path) -> None:
-    """The counted run: the tape played back, nothing imported before the app does."""
-    from bench import device_tape
-
-    MARKS.phase("harness")
-    device_tape.install(device_tape.Tape.load(tape_path))
-    MARKS.phase("startup")
-    run_loop(config)
-    MARKS.next_frame()
-    assert device_tape.Player.served == len(device_tape.Player.tape.answers), (
-        "the counted run asked for fewer landmark forwards than were recorded")
-
-
-def calibrate() -> None:
-    """Markers back to back: what one boundary costs, to subtract per segment."""
-    MARKS.phase("calibrate")
-    for _ in range(CALIBRATION_SEGMENTS):
-        MARKS.enter("empty")
-        MARKS.leave()
-    MARKS.phase("end")
-
+from bench.device_loops import CALIBRATION_SEGMENTS  # noqa: E402
 
 # -- the driver: record, count under callgrind, tabulate -------------------------------
 
@@ -327,45 +103,47 @@ def parse_dumps(folder: Path) -> dict[tuple[int, str], int]:
     return segments
 
 
-def callgrind(args: list[str], out: Path, cwd: Path) -> None:
-    """Run `python3 bench/device_cost.py ARGS` under callgrind, dumps into `out`."""
-    out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("cg.out*"):
-        old.unlink()
-    cmd = ["valgrind", "--tool=callgrind", "--dump-instr=no", "--dump-line=no",
-           f"--callgrind-out-file={out}/cg.out", sys.executable, str(Path(__file__)), *args]
-    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+def child(args: list[str], cwd: Path, counted_into: Path | None = None) -> None:
+    """`python3 -m bench.device_loops ARGS` in `cwd`; under callgrind (dumps into
+    `counted_into`) when given. Bytecode is cached (as on the device after its first
+    start), so a counted run does not pay for compiling the app."""
+    cmd = [sys.executable, "-m", "bench.device_loops", *args]
+    if counted_into is not None:
+        counted_into.mkdir(parents=True, exist_ok=True)
+        for old in counted_into.glob("cg.out*"):
+            old.unlink()
+        cmd = ["valgrind", "--tool=callgrind", "--dump-instr=no", "--dump-line=no",
+               f"--callgrind-out-file={counted_into}/cg.out", *cmd]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     if result.returncode != 0:
-        raise SystemExit(f"counted run failed: {' '.join(args)}\n{result.stderr[-3000:]}")
+        raise SystemExit(f"{' '.join(args)} failed:\n{result.stderr[-3000:]}")
 
 
-def measure(config: Config, frames: int, overhead: float) -> Counts:
-    work = BUILD / "work" / config.name
+def measure(config: str, frames: int, overhead: float) -> Counts:
+    work = BUILD / "work" / config
     work.mkdir(parents=True, exist_ok=True)
     tape = work / "tape.pickle"
-    recorded = subprocess.run([sys.executable, str(Path(__file__)), "--child", "record",
-                               "--config", config.name, "--frames", str(frames),
-                               "--tape", str(tape)], cwd=work, capture_output=True, text=True)
-    if recorded.returncode != 0:
-        raise SystemExit(f"recording {config.name} failed:\n{recorded.stderr[-3000:]}")
-    callgrind(["--child", "count", "--config", config.name, "--tape", str(tape)],
-              work / "dumps", work)
+    child(["record", config, str(frames), str(tape)], work)
+    child(["count", config, str(tape)], work, counted_into=work / "dumps")
     return Counts(parse_dumps(work / "dumps"), overhead)
 
 
 def marker_overhead() -> float:
     """Instructions one empty segment counts (the marker's own call around it)."""
     work = BUILD / "work" / "calibrate"
-    callgrind(["--child", "calibrate"], work / "dumps", BUILD)
+    work.mkdir(parents=True, exist_ok=True)
+    child(["calibrate"], work, counted_into=work / "dumps")
     return parse_dumps(work / "dumps").get((-1, "empty"), 0) / CALIBRATION_SEGMENTS
 
 
-def default_configs(signals: bool) -> list[Config]:
-    configs = [Config("official", "1"), Config("official", "4")]
+def default_configs(signals: bool) -> list[str]:
+    configs = ["official-1", "official-4"]
     for faces in ("1", "4"):
         for view in ("mesh", "points", "depth"):
             for sig in (("on", "off") if signals else ("off",)):
-                configs.append(Config("ours", faces, view, sig))
+                configs.append(f"ours-{faces}-{view}-signals_{sig}")
     return configs
 
 
@@ -379,8 +157,8 @@ def report(results: dict[str, Counts], warmup: int) -> str:
     for name in sorted(per_frame):
         if not name.startswith("ours"):
             continue
-        config = Config.parse(name)
-        official = per_frame.get(f"official-{config.faces}", {})
+        faces = name.split("-")[1]
+        official = per_frame.get(f"official-{faces}", {})
         lines.append(f"\n{name} (instructions per frame, millions; frames {warmup}+)")
         lines.append(f"| {'stage':34} | {'ours':>7} | {'official':>8} |")
         lines.append(f"|{'-' * 36}|{'-' * 9}|{'-' * 10}|")
@@ -394,7 +172,7 @@ def report(results: dict[str, Counts], warmup: int) -> str:
         ratio = total_a / total_b if total_b else float("nan")
         lines.append(f"| {'total':34} | {total_a:7.3f} | {total_b:8.3f} |  ratio {ratio:.2f}")
         start_a = results[name].startup() / 1e6
-        start_b = results[f"official-{config.faces}"].startup() / 1e6
+        start_b = results[f"official-{faces}"].startup() / 1e6
         lines.append(f"start-up to the first frame shown: ours {start_a:.0f}M, official "
                      f"{start_b:.0f}M, ratio {start_a / start_b:.2f}")
     return "\n".join(lines)
@@ -409,27 +187,11 @@ def main(argv: list[str] | None = None) -> int:
                              "official-1,ours-1-mesh-signals_on)")
     parser.add_argument("--jobs", type=int, default=2, help="runs at once")
     parser.add_argument("--json", type=Path, help="write the figures here")
-    parser.add_argument("--child", choices=("record", "count", "calibrate"),
-                        help=argparse.SUPPRESS)
-    parser.add_argument("--config", help=argparse.SUPPRESS)
-    parser.add_argument("--tape", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
-    if args.child == "calibrate":
-        calibrate()
-        return 0
-    if args.child:
-        config = Config.parse(args.config)
-        if args.child == "record":
-            record(config, args.frames, args.tape)
-        else:
-            count(config, args.tape)
-        return 0
 
     from app.core.settings import SPECS
     signals = "show_signals" in SPECS
-    configs = ([Config.parse(name) for name in args.configs.split(",")] if args.configs
-               else default_configs(signals))
+    configs = args.configs.split(",") if args.configs else default_configs(signals)
     started = _time.monotonic()
     overhead = marker_overhead()
     print(f"# marker overhead {overhead:.0f} instructions per segment (subtracted)",
@@ -437,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = {c.name: pool.submit(measure, c, args.frames, overhead) for c in configs}
+        futures = {c: pool.submit(measure, c, args.frames, overhead) for c in configs}
         results = {name: future.result() for name, future in futures.items()}
     print(report(results, args.warmup))
     if args.json:

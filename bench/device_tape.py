@@ -12,41 +12,34 @@ draw_face, but no NPU. Only the two NPU forwards and the camera are stood in for
   tape in call order, as a real `nn.FaceLandmarksObject`, and checks that each call
   asks about the crop it was recorded for (the loops are deterministic).
 
-This module imports nothing but the standard library until the app imports maix, and
-patches maix right then (an import hook): a counted run pays exactly the app's imports.
-When recording (bench/device_replay.py), `detect` asks an oracle and writes the tape.
+This module imports nothing that the interpreter has not loaded already but pickle, so
+that a counted run pays exactly for the imports of the loop it runs; maix is patched
+the moment the loop imports it (an import hook). When recording (bench/device_replay.py),
+`detect` asks an oracle (frame, crop, abs, rel) -> (points, points_z, score) and writes
+the tape.
 """
 from __future__ import annotations
 
-import importlib.abc
-import importlib.machinery
 import pickle
 import sys
-from dataclasses import dataclass, field
-from pathlib import Path
-from types import ModuleType
-from typing import Any, Callable
-
-# (frame, crop, landmarks_abs, landmarks_rel) -> (points, points_z, score)
-Oracle = Callable[[int, tuple, bool, bool], tuple]
+from importlib.machinery import PathFinder
 
 
-@dataclass
 class Tape:
     """frames: raw RGB888 bytes at `size`; detections: per frame [(x, y, w, h, score,
     [10 keypoint ints])]; answers: [((crop, abs, rel), points, points_z, score)]."""
 
-    size: tuple[int, int]
-    frames: list[bytes]
-    detections: list[list[tuple]]
-    answers: list[tuple] = field(default_factory=list)
+    def __init__(self, size: tuple[int, int], frames: list[bytes],
+                 detections: list[list[tuple]]) -> None:
+        self.size, self.frames, self.detections = size, frames, detections
+        self.answers: list[tuple] = []
 
-    def save(self, path: Path) -> None:
+    def save(self, path: str) -> None:
         with open(path, "wb") as f:
             pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
 
     @staticmethod
-    def load(path: Path) -> "Tape":
+    def load(path: str) -> "Tape":
         with open(path, "rb") as f:
             tape = pickle.load(f)
         assert isinstance(tape, Tape)
@@ -57,12 +50,12 @@ class Player:
     """The state of one run: which frame, which answer next, recording or playing."""
 
     tape: Tape
-    oracle: Oracle | None = None
+    oracle = None
     index = -1
     served = 0
 
 
-def install(tape: Tape, oracle: Oracle | None = None) -> None:
+def install(tape: Tape, oracle=None) -> None:
     """Patch maix with the stand-ins as soon as it is imported (now, if it already is)."""
     Player.tape, Player.oracle, Player.index, Player.served = tape, oracle, -1, 0
     if "maix" in sys.modules:
@@ -71,33 +64,35 @@ def install(tape: Tape, oracle: Oracle | None = None) -> None:
         sys.meta_path.insert(0, _PatchOnImport())
 
 
-class _PatchOnImport(importlib.abc.MetaPathFinder):
-    def find_spec(self, name: str, path: Any = None, target: Any = None):
+class _PatchOnImport:
+    """A meta path finder that only wraps maix's loader."""
+
+    def find_spec(self, name, path=None, target=None):
         if name != "maix":
             return None
         sys.meta_path.remove(self)
-        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        spec = PathFinder.find_spec(name, path)
         if spec is None or spec.loader is None:
             return spec
         loader = spec.loader
         execute = loader.exec_module
 
-        def exec_module(module: ModuleType) -> None:
+        def exec_module(module) -> None:
             execute(module)
             _patch(module)
 
-        loader.exec_module = exec_module  # type: ignore[method-assign]
+        loader.exec_module = exec_module
         return spec
 
 
-def _patch(maix: ModuleType) -> None:
+def _patch(maix) -> None:
     from maix import app, camera, image, nn
 
     real_face_landmarks = nn.FaceLandmarks
     frame_w, frame_h = Player.tape.size
 
     class Camera:
-        def __init__(self, w: int = frame_w, h: int = frame_h, fmt: Any = None, *args, **kwargs):
+        def __init__(self, w: int = frame_w, h: int = frame_h, fmt=None, *args, **kwargs):
             assert (w, h) == (frame_w, frame_h), f"the tape's frames are {frame_w}x{frame_h}"
 
         def width(self) -> int:

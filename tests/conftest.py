@@ -1,6 +1,8 @@
 """Shared fixtures: real faces and real models, fetched by tools/fetch_assets.py."""
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,6 +13,30 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 MODELS = ROOT / "models" / "pc"
 sys.path.insert(0, str(ROOT))
+
+
+def run_main(*args: str, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
+    """`python main.py ARGS` as a user runs it, from the app folder."""
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+def start_main(*args: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def one_error(result: subprocess.CompletedProcess) -> str:
+    """The run's one `error:` line (the contract for bad input), checked: exit code 2,
+    nothing else on stderr, no traceback."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: "), \
+        (result.returncode, result.stderr)
+    return lines[0]
 
 
 def _require(path: Path) -> Path:

@@ -4,22 +4,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests" / "data"
-
-
-def run_main(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
+from conftest import DATA, ROOT, read_jsonl, run_main
 
 
 def test_portrait_to_jsonl_gives_478_points_on_the_face(tmp_path):
@@ -52,7 +41,7 @@ def test_video_to_jsonl_one_line_per_frame_with_max_faces(tmp_path):
 
 @pytest.mark.parametrize("source, message", [
     ("tests/data/does_not_exist.jpg", "no such file"),
-    ("tests", "is a folder"),
+    ("tests", "no images in the folder tests"),
     ("main.py", "cannot read video"),
 ])
 def test_unreadable_source_is_one_line_and_exit_2(source, message):
@@ -76,35 +65,6 @@ def test_help_documents_every_option():
     for option in ("--source", "--json", "--output", "--headless", "--max-faces", "--view",
                    "--backend"):
         assert option in result.stdout
-
-
-def test_ctrl_c_leaves_complete_files(tmp_path):
-    """SIGINT mid-run: exit 130, only whole JSON lines, a video OpenCV can read back."""
-    import signal
-    import time
-
-    import cv2
-
-    out, video = tmp_path / "run.jsonl", tmp_path / "run.mp4"
-    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--source",
-                             str(DATA / "face_noface.mov"), "--json", str(out), "--output",
-                             str(video), "--headless", "--no-tracking"],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 20000):
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
-    assert "interrupted after" in stderr
-    lines = read_jsonl(out)  # every line parses
-    assert 0 < len(lines) < 169
-    capture = cv2.VideoCapture(str(video))
-    frames = 0
-    while capture.read()[0]:
-        frames += 1
-    capture.release()
-    assert frames == len(lines)
 
 
 def test_image_output_and_views(tmp_path):

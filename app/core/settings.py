@@ -8,6 +8,7 @@ an unknown key or a bad value is reported as a warning and the default is kept.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, Iterable, Mapping
@@ -150,52 +151,100 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
+def _number(raw: Any) -> float:
+    """A finite number from a YAML value or a config string; ValueError otherwise.
+    `inf`, `1e400` (which parses as inf) and NaN are refused: an int() of them raises
+    OverflowError, and no setting means anything at infinity."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        raise ValueError(f"expected a number, got {_shown(raw)}")
+    try:
+        value = float(raw.strip() if isinstance(raw, str) else raw)
+    except (ValueError, OverflowError):  # OverflowError: an int beyond float's range
+        raise ValueError(f"expected a number, got {_shown(raw)}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {_shown(raw)}")
+    return value
+
+
+def _shown(raw: Any) -> str:
+    """`raw` for a message, cut short (a hostile file may hold a megabyte on one line)."""
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def parse_value(spec: SettingSpec, raw: Any) -> Any:
-    """Convert `raw` (YAML value or config-file string) to the spec's type; ValueError if bad."""
+    """Convert `raw` (YAML value or config-file string) to the spec's type; ValueError if
+    bad (wrong type, not finite, out of range, not one of the choices)."""
     kind = type(spec.default)
     if kind is bool:
         if isinstance(raw, bool):
             return raw
-        text = str(raw).strip().lower()
+        text = str(raw).strip().lower() if isinstance(raw, (str, int)) else ""
         if text in _TRUE:
             return True
         if text in _FALSE:
             return False
-        raise ValueError(f"expected true/false, got {raw!r}")
+        raise ValueError(f"expected true/false, got {_shown(raw)}")
     if kind is int:
-        if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
-            raise ValueError(f"expected a whole number, got {raw!r}")
-        value: Any = int(float(str(raw).strip()))
+        number = _number(raw)
+        if not number.is_integer():
+            raise ValueError(f"expected a whole number, got {_shown(raw)}")
+        value: Any = int(number)
     elif kind is float:
-        if isinstance(raw, bool):
-            raise ValueError(f"expected a number, got {raw!r}")
-        value = float(str(raw).strip())
-        if value != value:  # NaN
-            raise ValueError("expected a number, got NaN")
+        value = _number(raw)
     else:
         if isinstance(raw, (Mapping, list)):
             raise ValueError(f"expected text, got {type(raw).__name__}")
         value = "" if raw is None else str(raw)
     if spec.choices is not None and value not in spec.choices:
-        raise ValueError(f"expected one of {', '.join(map(str, spec.choices))}, got {raw!r}")
+        raise ValueError(f"expected one of {', '.join(map(str, spec.choices))}, got {_shown(raw)}")
     if spec.lo is not None and value < spec.lo or spec.hi is not None and value > spec.hi:
-        raise ValueError(f"expected {spec.lo}..{spec.hi}, got {raw!r}")
+        raise ValueError(f"expected {spec.lo:g}..{spec.hi:g}, got {_shown(raw)}")
     return value
+
+
+# A damaged or hostile file may hold thousands of bad entries: the first few are named,
+# the rest counted in one line.
+MAX_WARNINGS = 5
+
+
+class CappedWarnings:
+    """`warn` for the first `limit` messages; `close()` reports how many more were held back."""
+
+    def __init__(self, warn: Callable[[str], None], source: str, what: str,
+                 limit: int = MAX_WARNINGS) -> None:
+        self.warn = warn
+        self.source = source
+        self.what = what
+        self.limit = limit
+        self.count = 0
+
+    def __call__(self, message: str) -> None:
+        self.count += 1
+        if self.count <= self.limit:
+            self.warn(message)
+
+    def close(self) -> None:
+        if self.count > self.limit:
+            self.warn(f"{self.source}: {self.count - self.limit} more {self.what} not shown")
 
 
 def apply(base: Settings, flat: Mapping[str, Any], source: str,
           warn: Callable[[str], None]) -> Settings:
-    """`base` with every valid `flat` entry applied; each bad entry is reported via `warn`."""
+    """`base` with every valid `flat` entry applied; each bad entry is reported via `warn`
+    (the first MAX_WARNINGS of them, then a count)."""
     changes: dict[str, Any] = {}
+    capped = CappedWarnings(warn, source, "bad or unknown settings")
     for key, raw in flat.items():
         spec = SPECS.get(key)
         if spec is None:
-            warn(f"{source}: unknown setting '{key}' ignored")
+            capped(f"{source}: unknown setting {_shown(key)} ignored")
             continue
         try:
             changes[spec.name] = parse_value(spec, raw)
         except ValueError as err:
-            warn(f"{source}: setting '{key}': {err}; using {getattr(base, spec.name)!r}")
+            capped(f"{source}: setting '{key}': {err}; using {getattr(base, spec.name)!r}")
+    capped.close()
     return base.replace(**changes)
 
 

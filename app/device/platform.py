@@ -11,7 +11,7 @@ import textwrap
 import time
 import traceback
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -130,29 +130,34 @@ def touch_readings(ts: touchscreen.TouchScreen) -> list[Touch]:
 
 
 class MaixPlatform:
-    """The core's `Platform` on maix: frames from `source`, shown on `disp`, touch input."""
+    """The core's `Platform` on maix: frames from `source`, shown on `disp`, touch input.
+    The run ends when maix asks the app to exit, or when `stop()` says so."""
 
     interactive = True
     shows_frames = True
 
     def __init__(self, source: FrameSource, disp: display.Display | None = None,
-                 touch: touchscreen.TouchScreen | None = None) -> None:
+                 touch: touchscreen.TouchScreen | None = None,
+                 stop: Callable[[], bool] | None = None) -> None:
         self.source = source
         self.disp = disp if disp is not None else open_display()
         self.ts = touch
+        self.stop = stop
 
     @classmethod
     def with_camera(cls, width: int, height: int,
                     fmt: image.Format = image.Format.FMT_RGB888,
-                    disp: display.Display | None = None) -> "MaixPlatform":
+                    disp: display.Display | None = None,
+                    stop: Callable[[], bool] | None = None) -> "MaixPlatform":
         disp = disp if disp is not None else open_display()  # first: errors need it
-        return cls(CameraSource(width, height, fmt), disp, open_touch())
+        return cls(CameraSource(width, height, fmt), disp, open_touch(), stop)
 
     @classmethod
     def with_video(cls, path: str | Path, size: tuple[int, int] | None = None,
-                   loop: bool = False, disp: display.Display | None = None) -> "MaixPlatform":
+                   loop: bool = False, disp: display.Display | None = None,
+                   stop: Callable[[], bool] | None = None) -> "MaixPlatform":
         disp = disp if disp is not None else open_display()
-        return cls(VideoSource(path, size, loop), disp, open_touch())
+        return cls(VideoSource(path, size, loop), disp, open_touch(), stop)
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -172,7 +177,7 @@ class MaixPlatform:
         return []  # the device's user key is the system's "exit", seen by app.need_exit()
 
     def exit_requested(self) -> bool:
-        return app.need_exit()
+        return app.need_exit() or (self.stop is not None and self.stop())
 
     def request_exit(self) -> None:
         app.set_exit_flag(True)

@@ -1,14 +1,23 @@
-"""The PC as a `Platform` without a screen: every frame of a file or camera once, the
-drawn frames into a video or image file (if one is asked for), a progress bar."""
+"""The PC as a `Platform` without a screen: every frame of a file or camera (or every
+image of many stills) once, the drawn frames into a video, an image file or a folder of
+images (if asked for), a progress bar."""
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Protocol
+
+import numpy as np
 
 from ..core.platform import Frame, Touch
-from .outputs import MediaWriter
 from .progress import Progress
-from .sources import Source
+from .sources import FrameSource
 from .stop import StopRequest
+
+
+class MediaSink(Protocol):
+    """Where drawn frames go (outputs.MediaWriter, outputs.ImageFolder); its opener
+    finishes or discards it."""
+
+    def write(self, rgb: np.ndarray) -> None: ...
 
 
 class HeadlessPlatform:
@@ -16,21 +25,22 @@ class HeadlessPlatform:
 
     source:     frames; a video file's frames carry their time in the video (index / fps),
                 so smoothing sees the video's own pace however fast it is processed.
-    media:      where the drawn frames go (None: nothing is drawn, results only).
+    media:      where the drawn frames go (None: nothing is drawn, results only); its
+                opener finishes it.
     stop:       a stop signal ends the run between frames.
     max_frames: stop after this many frames (None: when the source ends).
     """
 
     interactive = False
 
-    def __init__(self, source: Source, media: MediaWriter | None, stop: StopRequest, *,
+    def __init__(self, source: FrameSource, media: MediaSink | None, stop: StopRequest, *,
                  max_frames: int | None) -> None:
         self.source = source
         self.media = media
         self.stop = stop
         self.max_frames = max_frames
         total = source.frame_count if max_frames is None else min(source.frame_count, max_frames)
-        self.progress = Progress(total)
+        self.progress = Progress(total, unit="images" if source.many else "frames")
         self._frames = self._timed()
         self._size = (0, 0)
 
@@ -73,8 +83,5 @@ class HeadlessPlatform:
         self.stop.requested = True
 
     def close(self) -> None:
-        """End the progress line and finalise the video (playable); the source is its
-        opener's to close."""
+        """End the progress line (the source and the media are their openers' to close)."""
         self.progress.close()
-        if self.media is not None:
-            self.media.close()

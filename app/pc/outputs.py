@@ -1,15 +1,47 @@
-"""Result files on a PC: landmarks as JSON lines, annotated video or image."""
+"""Result files on a PC: landmarks as JSON lines, the annotated video or image, or a
+folder of annotated images (many stills).
+
+Each is written whole or not at all (app/pc/files.py), in two steps so that a run's
+outputs appear together or not at all: `finish()` completes the temporary file (and
+checks it: OSError if it cannot be), `commit()` renames it into place; `discard()`
+removes it when the run fails. `close()` (the FrameSink's) is both steps.
+"""
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import IO, Mapping, Sequence
+from typing import IO, Callable, Mapping, Sequence
 
 import cv2
 import numpy as np
 
 from ..core.faces import Face
+from ..core.persist import write_atomic
 from ..core.pipeline import mesh_box
+from .files import OutputError, PartFile, write_failed
+from .sources import IMAGE_SUFFIXES
+
+# The container decides the codec OpenCV's FFmpeg can put in it.
+VIDEO_FOURCC = {".mp4": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "MJPG"}
+IMAGE_OUT_SUFFIXES = frozenset(IMAGE_SUFFIXES)
+
+
+def check_media_suffix(path: Path, what: str = "--output") -> None:
+    """OutputError unless `path` names a video or image format the app writes."""
+    suffix = path.suffix.lower()
+    if suffix in VIDEO_FOURCC or suffix in IMAGE_OUT_SUFFIXES:
+        return
+    kind = f"'{path.suffix}'" if path.suffix else "no extension"
+    raise OutputError(f"{what} {path}: {kind} is not a format the app writes; use a video "
+                      f"({', '.join(VIDEO_FOURCC)}) or an image "
+                      f"({', '.join(sorted(IMAGE_OUT_SUFFIXES))})")
+
+
+def image_target(folder: Path, source: str) -> Path:
+    """Where the annotated copy of image `source` goes: the same file name in `folder`
+    (with .png added when the app cannot write that suffix)."""
+    name = Path(source).name
+    return folder / (name if Path(name).suffix.lower() in IMAGE_OUT_SUFFIXES else name + ".png")
 
 
 def face_record(face: Face) -> dict:
@@ -29,49 +61,166 @@ def face_record(face: Face) -> dict:
 
 class JsonLines:
     """A FrameSink: `{"frame": i, "faces": [...], "ms": {stage: ms}}` per line, flushed
-    per frame; each face with its signals."""
+    per frame, each face with its signals; with `source_of`, each line also names the
+    image it is about (`"source": path as given`, many stills).
+
+    Written under a temporary name (a failed run leaves the previous file of that name
+    as it was).
+    """
 
     wants_signals = True
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, source_of: Callable[[], str] | None = None) -> None:
         self.path = path
-        self._stream: IO[str] = path.open("w", encoding="utf-8")
+        self.source_of = source_of
+        self.part = PartFile(path)
+        self._stream: IO[str] = self.part.temp.open("w", encoding="utf-8")
 
     def write(self, index: int, image_size: tuple[int, int], faces: Sequence[Face],
               ms: Mapping[str, float]) -> None:
-        line = {"frame": index, "faces": [face_record(f) for f in faces],
-                "ms": {k: round(v, 3) for k, v in ms.items()}}
-        self._stream.write(json.dumps(line, separators=(",", ":")) + "\n")
-        self._stream.flush()  # a line is either whole or absent, even after Ctrl-C
+        line: dict = {"frame": index}
+        if self.source_of is not None:
+            line["source"] = self.source_of()
+        line["faces"] = [face_record(f) for f in faces]
+        line["ms"] = {k: round(v, 3) for k, v in ms.items()}
+        try:
+            self._stream.write(json.dumps(line, separators=(",", ":")) + "\n")
+            self._stream.flush()  # a line is either whole or absent, even after Ctrl-C
+        except OSError as err:  # a full disk: the run fails, the file is discarded
+            raise write_failed(self.path, err) from err
+
+    def finish(self) -> None:
+        try:
+            self._stream.close()
+        except OSError as err:
+            raise write_failed(self.path, err) from err
+
+    def commit(self) -> None:
+        self.part.commit()
 
     def close(self) -> None:
-        self._stream.close()
+        self.finish()
+        self.commit()
+
+    def discard(self) -> None:
+        try:
+            self._stream.close()
+        except OSError:
+            pass  # the buffered bytes that did not fit: the file is dropped anyway
+        self.part.discard()
+
+
+def _encode(path: Path, rgb: np.ndarray) -> bytes:
+    ok, data = cv2.imencode(path.suffix.lower(), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise OSError(f"cannot encode {path}")
+    return data.tobytes()
 
 
 class MediaWriter:
-    """Annotated frames to an .mp4/.avi video, or the last frame to an image file."""
+    """Annotated frames to a video (VIDEO_FOURCC), or the last frame to an image file.
+
+    `finish()` completes the file and checks that a video plays back with every frame
+    (OpenCV drops frames silently on a full disk, leaving a file without its index):
+    OSError if it does not. No frame written: no file.
+    """
 
     def __init__(self, path: Path, fps: float) -> None:
         self.path = path
         self.fps = fps if fps and fps > 0 else 30.0
-        self.is_video = path.suffix.lower() in {".mp4", ".avi", ".mkv", ".mov"}
+        self.is_video = path.suffix.lower() in VIDEO_FOURCC
+        self.frames = 0
+        self.part = PartFile(path)
         self._video: cv2.VideoWriter | None = None
         self._last: np.ndarray | None = None
 
     def write(self, rgb: np.ndarray) -> None:
-        bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+        self.frames += 1
         if not self.is_video:
-            self._last = bgr
+            self._last = rgb
             return
+        bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
         if self._video is None:
-            fourcc = cv2.VideoWriter.fourcc(*("mp4v" if self.path.suffix.lower() == ".mp4" else "MJPG"))
-            self._video = cv2.VideoWriter(str(self.path), fourcc, self.fps, (bgr.shape[1], bgr.shape[0]))
+            fourcc = cv2.VideoWriter.fourcc(*VIDEO_FOURCC[self.path.suffix.lower()])
+            self._video = cv2.VideoWriter(str(self.part.temp), fourcc, self.fps,
+                                          (bgr.shape[1], bgr.shape[0]))
             if not self._video.isOpened():
-                raise OSError(f"cannot write video: {self.path}")
+                raise OSError(f"cannot write video {self.path}")
         self._video.write(bgr)
 
+    def finish(self) -> None:
+        """Complete the temporary file: the video's index, or the image's bytes. OSError
+        (the temporary file removed) if it cannot be written whole."""
+        try:
+            if self._video is not None:
+                self._video.release()  # finalises the container (its index)
+                self._video = None
+                _check_plays_back(self.part.temp, self.frames, self.path)
+            elif self._last is not None:
+                with self.part.temp.open("wb") as f:
+                    f.write(_encode(self.path, self._last))
+        except OSError as err:
+            self.part.discard()
+            raise write_failed(self.path, err) from err
+        except BaseException:
+            self.part.discard()
+            raise
+
+    def commit(self) -> None:
+        """Put the file in place (nothing, if no frame came)."""
+        if self.frames == 0:
+            self.part.discard()
+        else:
+            self.part.commit()
+
     def close(self) -> None:
+        self.finish()
+        self.commit()
+
+    def discard(self) -> None:
         if self._video is not None:
-            self._video.release()  # finalises the container: the file stays playable
-        if self._last is not None and not cv2.imwrite(str(self.path), self._last):
-            raise OSError(f"cannot write image: {self.path}")
+            self._video.release()
+            self._video = None
+        self.part.discard()
+
+
+def _check_plays_back(temp: Path, frames: int, path: Path) -> None:
+    capture = cv2.VideoCapture(str(temp))
+    try:
+        opened = capture.isOpened() and capture.read()[0]
+        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0) if opened else 0
+    finally:
+        capture.release()
+    if not opened or count < frames:
+        raise OSError(f"cannot write video {path}: the written file does not play back "
+                      f"({count} of {frames} frames; is the disk full?)")
+
+
+class ImageFolder:
+    """Annotated stills into `folder`, each under the file name of the image it shows
+    (`name_of()`: the current source path), each written whole as soon as it is drawn."""
+
+    def __init__(self, folder: Path, name_of: Callable[[], str]) -> None:
+        self.folder = folder
+        self.name_of = name_of
+        self.frames = 0
+
+    def write(self, rgb: np.ndarray) -> None:
+        path = image_target(self.folder, self.name_of())
+        try:
+            write_atomic(path, _encode(path, rgb))
+        except OSError as err:
+            raise write_failed(path, err) from err
+        self.frames += 1
+
+    def finish(self) -> None:
+        pass  # every image is already in place
+
+    def commit(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def discard(self) -> None:
+        pass  # the images written so far are whole: they stay

@@ -7,10 +7,14 @@ from typing import TextIO
 
 
 class Progress:
-    def __init__(self, total: int, stream: TextIO = sys.stderr, min_interval: float = 0.2) -> None:
+    """`unit`: what is counted ("frames"; "images" for many stills)."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, min_interval: float = 0.2,
+                 unit: str = "frames") -> None:
         self.total = total
-        self.stream = stream
-        self.enabled = stream.isatty()
+        self.unit = unit
+        self.stream = stream if stream is not None else sys.stderr  # the one at run time
+        self.enabled = self.stream.isatty()
         self.min_interval = min_interval
         self._start = time.monotonic()
         self._last = 0.0
@@ -26,12 +30,14 @@ class Progress:
 
     def line(self, elapsed: float) -> str:
         fps = self.count / elapsed if elapsed > 0 else 0.0
+        rate = "fps" if self.unit == "frames" else f"{self.unit}/s"
         if self.total > 0:
             done = min(self.count / self.total, 1.0)
             bar = "#" * int(done * 30)
             eta = (self.total - self.count) / fps if fps > 0 else 0.0
-            return f"[{bar:<30}] {self.count}/{self.total} frames  {fps:5.1f} fps  ETA {eta:4.0f} s"
-        return f"{self.count} frames  {fps:5.1f} fps"
+            return (f"[{bar:<30}] {self.count}/{self.total} {self.unit}  {fps:5.1f} {rate}  "
+                    f"ETA {eta:4.0f} s")
+        return f"{self.count} {self.unit}  {fps:5.1f} {rate}"
 
     def close(self) -> None:
         if self.enabled and self.count:

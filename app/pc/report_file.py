@@ -2,7 +2,9 @@
 
 Each processed frame's frames (CMD_FACES, and CMD_LANDMARKS when due) are encoded exactly
 as maix.comm.CommProtocol.report sends them and appended with one unbuffered write, so
-an interrupted run leaves whole frames only. Read it with `tools/face_report.py FILE`.
+the file holds whole frames only. Like every output of a PC run (app/pc/files.py) it is
+written under a temporary name and put in place when the run ends (`finish`, `commit`;
+`discard` on a failure). Read it with `tools/face_report.py FILE`.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import BinaryIO, Sequence
 import numpy as np
 
 from ..core.report import FaceReport, FaceReporter, encode_report
+from .files import PartFile, write_failed
 
 
 class ReportFile:
@@ -20,7 +23,8 @@ class ReportFile:
     def __init__(self, path: str | Path, reporter: FaceReporter | None = None) -> None:
         self.path = Path(path)
         self.reporter = reporter if reporter is not None else FaceReporter()
-        self._stream: BinaryIO | None = self.path.open("wb", buffering=0)  # OSError: caller
+        self.part = PartFile(self.path)
+        self._stream: BinaryIO | None = self.part.temp.open("wb", buffering=0)
 
     def send_frame(self, faces: Sequence[FaceReport], image_size: tuple[int, int],
                    landmarks: Sequence[np.ndarray] | None = None) -> None:
@@ -29,13 +33,29 @@ class ReportFile:
         data = b"".join(encode_report(cmd, body)
                         for cmd, body in self.reporter.frame(faces, image_size, landmarks))
         view = memoryview(data)
-        while view:  # a raw write may be short; the frame goes out whole before returning
-            view = view[self._stream.write(view):]
+        try:
+            while view:  # a raw write may be short; the frame goes out whole before returning
+                view = view[self._stream.write(view):]
+        except OSError as err:  # a full disk: the run fails, the file is discarded
+            raise write_failed(self.path, err) from err
 
-    def close(self) -> None:
+    def finish(self) -> None:
         if self._stream is not None:
             self._stream.close()
             self._stream = None
+
+    def commit(self) -> None:
+        self.part.commit()
+
+    def discard(self) -> None:
+        self.finish()
+        self.part.discard()
+
+    def close(self) -> None:
+        """Finish and put the file in place."""
+        if self._stream is not None:
+            self.finish()
+            self.commit()
 
     def __enter__(self) -> "ReportFile":
         return self

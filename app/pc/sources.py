@@ -1,18 +1,35 @@
-"""Frame sources on a PC: an image file, a video file or a camera, as RGB uint8 arrays."""
+"""Frame sources on a PC: an image file, a video file, a camera, or many images, as RGB
+uint8 arrays.
+
+`--source` takes one image, video or camera index (`Source`), or many stills
+(`Stills`): a folder, several paths, or a glob pattern. Many stills are read one at a
+time, when their turn comes, and an unreadable one is skipped with a warning.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import glob
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Protocol, Sequence
 
 import cv2
 import numpy as np
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm"}
+_GLOB_CHARS = set("*?[")
 
 
 class SourceError(RuntimeError):
     """The source cannot be opened or read."""
+
+
+def silence_opencv_logs() -> None:
+    """Keep OpenCV's and FFmpeg's own log lines off stderr (a missing camera printed two
+    before ours, a damaged video one): the app reports every failure itself, in one line.
+    OPENCV_FFMPEG_LOGLEVEL is read when FFmpeg is first used; a user's value wins."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    cv2.setLogLevel(0)  # LOG_LEVEL_SILENT
 
 
 def to_rgb(image: np.ndarray) -> np.ndarray:
@@ -32,17 +49,62 @@ def to_rgb(image: np.ndarray) -> np.ndarray:
 
 
 def read_image(path: Path) -> np.ndarray:
+    """The image at `path` as RGB; SourceError if it is missing or cannot be decoded
+    (including a header claiming more pixels than OpenCV accepts)."""
     if not path.is_file():
-        raise SourceError(f"no such file: {path}")
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if image is None:
+        raise SourceError(f"no such file: {path}" if not path.exists() else
+                          f"not an image file: {path}")
+    try:
+        image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    except cv2.error as err:  # e.g. "pixels <= CV_IO_MAX_IMAGE_PIXELS": a 40000 x 40000 header
+        raise SourceError(f"cannot read image: {path} ({_cv2_reason(err)})") from None
+    if image is None or image.size == 0:
         raise SourceError(f"cannot read image: {path}")
     return to_rgb(image)
 
 
+def _cv2_reason(err: cv2.error) -> str:
+    if "CV_IO_MAX_IMAGE_PIXELS" in str(err):
+        return "too many pixels"
+    return getattr(err, "err", "") or "OpenCV error"
+
+
+def _refuse_url(spec: str) -> None:
+    if "://" in spec:
+        raise SourceError(f"{spec}: URLs are not supported; give an image, a video, a "
+                          "folder of images or a camera index (download the file first)")
+
+
+class FrameSource(Protocol):
+    """What the platforms read frames from: `Source` or `Stills`.
+
+    still: each frame is a photo (no tracking between frames); many: several photos,
+    one frame each (Stills); live: a camera (frames are timed by the clock);
+    current: what the last frame came from (many stills: its path as given).
+    """
+
+    name: str
+    still: bool
+    many: bool
+    fps: float
+    live: bool
+
+    @property
+    def current(self) -> str: ...
+
+    @property
+    def frame_count(self) -> int: ...
+
+    def frames(self) -> Iterator[np.ndarray]: ...
+
+    def rewind(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class Source:
-    """An opened source: `still` for a single image, `live` for a camera."""
+    """An opened single source: `still` for one image, `live` for a camera."""
 
     name: str
     still: bool
@@ -50,10 +112,14 @@ class Source:
     live: bool = False
     _image: np.ndarray | None = None
     _capture: cv2.VideoCapture | None = None
+    _path: str = ""
+    _first: np.ndarray | None = None  # a video's first frame, read to check it opens
+    many = False
 
     @classmethod
     def open(cls, spec: str) -> "Source":
         """`spec` is an image path, a video path or a camera index ("0")."""
+        _refuse_url(spec)
         if spec.isdigit():
             capture = cv2.VideoCapture(int(spec))
             if not capture.isOpened():
@@ -65,6 +131,8 @@ class Source:
             raise SourceError(f"no such file: {spec}")
         if path.is_dir():
             raise SourceError(f"is a folder, not an image or video: {spec}")
+        if not path.is_file():  # a pipe or a device: OpenCV would wait on it for ever
+            raise SourceError(f"not a regular file: {spec}")
         if path.suffix.lower() in IMAGE_SUFFIXES:
             return cls(path.name, True, 0.0, _image=read_image(path))
         capture = cv2.VideoCapture(str(path))
@@ -72,8 +140,14 @@ class Source:
         if not ok or first is None:
             capture.release()
             raise SourceError(f"cannot read video: {spec}")
-        capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
-        return cls(path.name, False, capture.get(cv2.CAP_PROP_FPS) or 30.0, _capture=capture)
+        # The first frame is kept, not re-read: seeking back to frame 0 fails on a
+        # one-frame file (OpenCV then reads nothing at all).
+        return cls(path.name, False, capture.get(cv2.CAP_PROP_FPS) or 30.0, _capture=capture,
+                   _path=str(path), _first=to_rgb(first))
+
+    @property
+    def current(self) -> str:
+        return self.name
 
     @property
     def frame_count(self) -> int:
@@ -87,6 +161,9 @@ class Source:
         if self._image is not None:
             yield self._image
             return
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield first
         assert self._capture is not None
         while True:
             ok, frame = self._capture.read()
@@ -95,10 +172,99 @@ class Source:
             yield to_rgb(frame)
 
     def rewind(self) -> None:
-        """Start a video file again (cameras and stills: nothing to do)."""
-        if self._capture is not None and self.frame_count > 0:
-            self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+        """Start a video file again (cameras and stills: nothing to do). The file is
+        opened afresh: seeking to frame 0 is unreliable (a one-frame file)."""
+        if self._capture is not None and self._path:
+            self._capture.release()
+            self._capture = cv2.VideoCapture(self._path)
 
     def close(self) -> None:
         if self._capture is not None:
             self._capture.release()
+
+
+# -- many stills -----------------------------------------------------------------------
+
+def is_pattern(spec: str) -> bool:
+    return bool(_GLOB_CHARS & set(spec)) and not os.path.lexists(spec)
+
+
+def images_in(folder: str) -> list[str]:
+    """The images of a folder (by suffix, not hidden, not in sub-folders), sorted by name,
+    each as `folder/name` (the folder as given)."""
+    names = sorted(entry.name for entry in os.scandir(folder)
+                   if not entry.name.startswith(".")
+                   and Path(entry.name).suffix.lower() in IMAGE_SUFFIXES and entry.is_file())
+    return [os.path.join(folder, name) for name in names]
+
+
+def many_stills(specs: Sequence[str]) -> list[str] | None:
+    """The image paths `--source` names when it names many stills, as given (a folder's
+    images as `folder/name`); None for one image, video or camera. Several values, a
+    folder or a glob pattern (quoted, so the shell left it) name many stills.
+    SourceError: a URL, a folder without images, a pattern matching nothing."""
+    for spec in specs:
+        _refuse_url(spec)
+    if len(specs) == 1 and not os.path.isdir(specs[0]) and not is_pattern(specs[0]):
+        return None
+    paths: list[str] = []
+    for spec in specs:
+        if os.path.isdir(spec):
+            found = images_in(spec)
+            if not found:
+                raise SourceError(f"no images in the folder {spec} "
+                                  f"({', '.join(sorted(IMAGE_SUFFIXES))})")
+        elif is_pattern(spec):
+            found = sorted(glob.glob(spec))
+            if not found:
+                raise SourceError(f"no file matches {spec}")
+        else:
+            found = [spec]
+        paths.extend(found)
+    return paths
+
+
+@dataclass
+class Stills:
+    """Many photos, one frame each, read one at a time when their turn comes (never all
+    in memory). An unreadable one is reported through `warn` and skipped.
+
+    paths:   as given (the JSON lines' "source").
+    current: the path of the frame last yielded.
+    read:    how many were read (frames yielded); skipped: how many were not.
+    """
+
+    paths: list[str]
+    warn: Callable[[str], None]
+    current: str = ""
+    read: int = 0
+    skipped: int = 0
+    _start: int = field(default=0, repr=False)
+    name = "many images"
+    still = True
+    many = True
+    fps = 0.0
+    live = False
+
+    @property
+    def frame_count(self) -> int:
+        return len(self.paths)
+
+    def frames(self) -> Iterator[np.ndarray]:
+        for path in self.paths[self._start:]:
+            self._start += 1
+            try:
+                rgb = read_image(Path(path))
+            except SourceError as err:
+                self.skipped += 1
+                self.warn(f"{err}; skipped")
+                continue
+            self.current = path
+            self.read += 1
+            yield rgb
+
+    def rewind(self) -> None:
+        self._start = 0
+
+    def close(self) -> None:
+        pass

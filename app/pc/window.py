@@ -5,6 +5,9 @@ The window shows the frame letterboxed with the same mapping the touches are hit
 with (core.ui.letterbox, maix's FIT_CONTAIN). pygame (SDL2, bundled in its wheel) gives
 the window, mouse and keys without system GUI libraries. Mouse presses and releases
 arrive as events, so a click shorter than a frame is still a press and a release.
+
+Many stills are shown one at a time: n, space or the right arrow goes to the next one;
+after the last one the run ends, as a video's does.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import numpy as np
 
 from ..core.platform import Frame, Touch
 from ..core.ui import letterbox
-from .sources import Source
+from .sources import FrameSource
 from .stop import StopRequest
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -26,6 +29,25 @@ def display_available() -> bool:
     """A desktop session to open a window in (X11 or Wayland)."""
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or \
         os.environ.get("SDL_VIDEODRIVER") == "dummy"
+
+
+class WindowError(RuntimeError):
+    """No window can be opened (the message is the run's `error:` line)."""
+
+
+def _open_display(pygame) -> None:
+    """Start SDL's video on the session's own system. Left to itself, SDL falls back to
+    an off-screen driver when the X server does not answer: the app would run for ever
+    in a window nobody sees. So X11 is asked for when DISPLAY is set (SDL's own first
+    choice), Wayland otherwise, unless SDL_VIDEODRIVER says."""
+    if "SDL_VIDEODRIVER" not in os.environ:
+        os.environ["SDL_VIDEODRIVER"] = "x11" if os.environ.get("DISPLAY") else "wayland"
+    try:
+        pygame.display.init()
+    except pygame.error as err:
+        where = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or "?"
+        raise WindowError(f"cannot open a window on display {where} ({err}); "
+                          "run with --headless") from None
 
 
 class WindowPlatform:
@@ -41,7 +63,7 @@ class WindowPlatform:
     interactive = True
     shows_frames = True
 
-    def __init__(self, source: Source, stop: StopRequest, *, loop: bool,
+    def __init__(self, source: FrameSource, stop: StopRequest, *, loop: bool,
                  max_frames: int | None, title: str = "Face Landmarks",
                  max_window: tuple[int, int] = (1280, 800)) -> None:
         import pygame
@@ -50,28 +72,36 @@ class WindowPlatform:
         self.source = source
         self.stop = stop
         self.loop = loop
-        pygame.display.init()
+        self.title = title
+        self._next = False  # many stills: the user asked for the next image
+        self._exit = False
+        _open_display(pygame)
         self._frames = self._iterate()
         first = next(self._frames, None)
         self._pending = first
         fw, fh = (first.shape[1], first.shape[0]) if first is not None else (640, 480)
         scale = min(1.0, max_window[0] / fw, max_window[1] / fh)
         self.screen = pygame.display.set_mode((int(fw * scale), int(fh * scale)), pygame.RESIZABLE)
-        pygame.display.set_caption(f"{title} — {source.name}   (q: quit)")
         self._touches: list[Touch] = []
         self._keys: list[str] = []
-        self._exit = False
         self._left = max_frames
 
     def _iterate(self) -> Iterator[np.ndarray]:
         while True:
             for rgb in self.source.frames():
+                self._caption()
                 yield rgb
-                while self.source.still and not self._exit:
+                while self.source.still and not self._exit and not self._next:
                     yield rgb
+                self._next = False
             if not self.loop or self._exit:
                 return
             self.source.rewind()
+
+    def _caption(self) -> None:
+        name = self.source.current or self.source.name
+        hint = "n: next image, q: quit" if self.source.many else "q: quit"
+        self._pg.display.set_caption(f"{self.title} — {name}   ({hint})")
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -115,6 +145,9 @@ class WindowPlatform:
             elif event.type == pg.MOUSEMOTION and event.buttons[0]:
                 x, y = event.pos
                 self._touches.append(Touch(int(x), int(y), True))
+            elif event.type == pg.KEYDOWN and self.source.many and (
+                    event.key in (pg.K_RIGHT, pg.K_SPACE) or event.unicode == "n"):
+                self._next = True
             elif event.type == pg.KEYDOWN:
                 if event.key == pg.K_ESCAPE:
                     self._keys.append("\x1b")

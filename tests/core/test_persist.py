@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,84 @@ def test_writes_go_through_a_synced_temp_file(store, monkeypatch):
     st.save({"view": "depth"})
     assert synced  # the data reached the disk before the rename
     assert Path(st.path).read_text() == "[settings]\nview = depth\n"
+
+
+# --- hostile files -------------------------------------------------------------------
+
+def test_saving_keeps_the_files_mode(store):
+    st, _ = store
+    st.save({"view": "points"})
+    for mode in (0o644, 0o640, 0o600):
+        st.path.chmod(mode)
+        st.save({"max_faces": "3"})
+        assert stat.S_IMODE(st.path.stat().st_mode) == mode
+
+
+def test_a_new_file_gets_the_usual_mode(store):
+    st, _ = store
+    old = os.umask(0o022)
+    try:
+        st.save({"view": "points"})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(st.path.stat().st_mode) == 0o644  # not mkstemp's 0600
+
+
+@pytest.mark.parametrize("kind", ["symlink", "folder", "fifo"])
+def test_what_is_not_a_regular_file_is_never_read_written_or_replaced(tmp_path, kind):
+    warns = Warnings()
+    path = tmp_path / "config.ini"
+    real = tmp_path / "real.ini"
+    real.write_text("[settings]\nview = depth\n")
+    if kind == "symlink":
+        path.symlink_to(real)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        os.mkfifo(path)  # opening it for reading would block without O_NONBLOCK
+    st = IniStore(path, warn=warns)
+    assert st.load() == {}
+    st.save({"view": "points"})
+    assert st.repair() is False
+    assert real.read_text() == "[settings]\nview = depth\n"
+    assert {"symlink": path.is_symlink, "folder": path.is_dir,
+            "fifo": lambda: stat.S_ISFIFO(path.lstat().st_mode)}[kind]()
+    assert any("not saved" in w for w in warns) and any("not read" in w for w in warns)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.ini", "real.ini"]
+
+
+def test_a_huge_file_is_not_read_line_by_line(store):
+    """50 MB of junk once gave 640,000 warning lines: anything past MAX_FILE_BYTES is
+    not a settings file; it is set aside on the next save."""
+    st, warns = store
+    st.path.parent.mkdir(parents=True)
+    st.path.write_bytes(b"[settings]\n" + b"junk line\n" * (persist.MAX_FILE_BYTES // 10 + 1))
+    assert st.load() == {} and len(warns) == 1 and "over" in warns[0]
+    st.save({"view": "points"})
+    assert st.load() == {"view": "points"}
+    assert (st.path.parent / "config.ini.bad").stat().st_size > persist.MAX_FILE_BYTES
+
+
+def test_repeated_warnings_are_capped(store):
+    st, warns = store
+    st.path.parent.mkdir(parents=True)
+    st.path.write_text("[settings]\nview = points\n" + "junk\n" * 5000)
+    assert st.load() == {"view": "points"}
+    assert len(warns) == 6 and warns[-1].endswith("4995 more malformed lines not shown")
+
+
+def test_repair_drops_what_the_device_reader_rejects(store):
+    """MaixCDK's inifile2 rejects a whole file for a byte-order mark, a ';' comment, a
+    line without '=', a repeated or unclosed section (tests/device checks the real one)."""
+    st, warns = store
+    st.path.parent.mkdir(parents=True)
+    original = ("\ufeff[settings]\nview = points\n; comment\nno equals\nmax_faces=4\n"
+                "[other]\na = 1\n[settings]\nview = depth\n[open\nx = 1\n").encode()
+    st.path.write_bytes(original)
+    st.path.chmod(0o640)
+    assert st.repair() is True
+    assert st.path.read_text() == "[settings]\nview = points\nmax_faces=4\n[other]\na = 1\n"
+    assert (st.path.parent / "config.ini.bad").read_bytes() == original
+    assert stat.S_IMODE(st.path.stat().st_mode) == 0o640
+    assert st.repair() is False  # clean now
+    assert st.load() == {"view": "points", "max_faces": "4"}

@@ -95,3 +95,30 @@ def test_describe_lists_every_setting():
     lines = list(describe())
     assert len(lines) == len(SPECS)
     assert any(line.startswith("max_faces = 2 [1..10]") for line in lines)
+
+
+@pytest.mark.parametrize("raw", ["inf", "-inf", "1e400", "nan", float("inf"), float("nan"),
+                                 10 ** 400, "9" * 400, [1], None, True])
+@pytest.mark.parametrize("key", ["max_faces", "smoothing", "detector.interval",
+                                 "pc.crop_scale", "pc.threads"])
+def test_non_finite_and_out_of_type_numbers_warn_and_keep_the_default(key, raw):
+    """`max_faces = inf` ended every start in an OverflowError (int(inf)): on the device
+    that file is read at every launch. Every numeric setting refuses it."""
+    messages, warn = collect()
+    assert apply(Settings(), {key: raw}, "test", warn) == Settings()
+    assert len(messages) == 1 and key in messages[0]
+
+
+def test_a_huge_number_in_app_yaml_keeps_the_default(tmp_path):
+    path = tmp_path / "app.yaml"
+    path.write_text("settings:\n  max_faces: 1e400\n  smoothing: .inf\n  detector:\n"
+                    "    interval: 1e400\n")
+    messages, warn = collect()
+    assert read_defaults(path, warn) == Settings()
+    assert len(messages) == 3
+
+
+def test_many_bad_entries_are_named_five_at_a_time():
+    messages, warn = collect()
+    apply(Settings(), {f"key{i}": 1 for i in range(1000)}, "big.ini", warn)
+    assert len(messages) == 6 and messages[-1] == "big.ini: 995 more bad or unknown settings not shown"

@@ -27,15 +27,19 @@ def parse(data: bytes) -> tuple[list, object]:
 
 
 def test_every_frame_is_on_disk_whole_before_send_frame_returns(tmp_path):
+    """Written under a temporary name while the run goes (as every PC output), the file
+    is put in place when it is closed."""
     path = tmp_path / "r.bin"
     faces = [face for _, _, face, _ in face_reports()[:4]]
     out = ReportFile(path)
     sizes = []
     for n in (0, 1, 4, 2):
         out.send_frame(faces[:n], (640, 480))
-        sizes.append(path.stat().st_size)   # no close, no flush call: already there
+        sizes.append(out.part.temp.stat().st_size)   # no close, no flush: already there
     assert sizes == [sum(core.face_frame_bytes(n) for n in (0, 1, 4, 2)[:i + 1]) for i in range(4)]
+    assert not path.exists()
     out.close()
+    assert not out.part.temp.exists()
     messages, parser = parse(path.read_bytes())
     assert [(m[1], len(core.decode_faces(m[2]).faces)) for m in messages] == [
         (CMD_FACES, n) for n in (0, 1, 4, 2)]
@@ -87,7 +91,9 @@ def test_a_killed_run_leaves_only_whole_frames(tmp_path):
     time.sleep(0.3)
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
-    messages, parser = parse(path.read_bytes())
+    assert not path.exists()  # never put in place: the run did not end
+    (part,) = tmp_path.glob(".r.bin.*.part.bin")
+    messages, parser = parse(part.read_bytes())
     assert len(messages) > 10
     assert parser.skipped == 0 and parser.rejected == 0
 
