@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/startup.py [--runs 5] [--photo tests/data/obama.jpg]
                                       [--mediapipe-python .venv-bench/bin/python]
-                                      [--callgrind]
+                                      [--main OTHER_CHECKOUT/main.py] [--callgrind]
 
   ours       main.py --source PHOTO --json OUT.jsonl --headless   (this Python: the app's venv)
   MediaPipe  bench/mediapipe_still.py PHOTO OUT.jsonl               (.venv-bench: bash bench/setup.sh)
@@ -18,7 +18,8 @@ Both run as a user's second run would: with compiled bytecode cached (the warm-u
 writes app/__pycache__ even if PYTHONDONTWRITEBYTECODE is set here, as pip wrote
 MediaPipe's at install time); otherwise ours would compile its own sources every time.
 
-`--callgrind` also counts the instructions of one whole run of each under valgrind's
+`--main` runs another checkout's main.py as "ours" (a before/after comparison; its
+models/pc must hold the models). `--callgrind` also counts the instructions of one whole run of each under valgrind's
 callgrind (all threads; slow: about a minute for ours, two for MediaPipe). On a shared,
 noisy machine wall time wobbles and instruction counts do not.
 """
@@ -104,6 +105,8 @@ def main() -> int:
     parser.add_argument("--mediapipe-python", type=Path,
                         default=ROOT / ".venv-bench" / "bin" / "python",
                         help="a Python with mediapipe 0.10.21 (bash bench/setup.sh)")
+    parser.add_argument("--main", type=Path, default=ROOT / "main.py",
+                        help="the main.py to run as ours (default: this checkout's)")
     parser.add_argument("--callgrind", action="store_true",
                         help="also count each one's instructions once (valgrind)")
     args = parser.parse_args()
@@ -112,7 +115,7 @@ def main() -> int:
     if not args.mediapipe_python.exists():
         raise SystemExit(f"no {args.mediapipe_python}: run bash bench/setup.sh")
     max_faces = read_defaults(ROOT / "app.yaml", lambda message: None).max_faces
-    ours = Contender("ours", [sys.executable, str(ROOT / "main.py"), "--source", str(args.photo),
+    ours = Contender("ours", [sys.executable, str(args.main.resolve()), "--source", str(args.photo),
                               "--json", "{out}", "--headless"])
     theirs = Contender("MediaPipe", [str(args.mediapipe_python),
                                      str(ROOT / "bench" / "mediapipe_still.py"),

@@ -19,7 +19,6 @@ flatbuffer schema.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -66,7 +65,7 @@ def load_split(model: Path, warn: Callable[[str], None] = _stderr_warning) -> Sp
                  "cutting the model again")
     content = _read_model(model)
     parts = _cut(content, model)
-    _write(entry, parts, stamp, hashlib.sha256(content).hexdigest())
+    _write(entry, parts, stamp, _sha256(content))
     return parts
 
 
@@ -74,6 +73,12 @@ def _stamp(model: Path) -> list[int]:
     """What says the model file is unchanged: [size, modification time in ns]."""
     info = model.stat()
     return [info.st_size, info.st_mtime_ns]
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib  # here: loading OpenSSL is 10 million instructions a start never needs
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def _read_model(model: Path) -> bytes:
@@ -103,7 +108,7 @@ def _load(entry: Path, model: Path, stamp: list[int]) -> SplitModel:
         if meta.get("format") != FORMAT:
             raise _Unsound(f"format {meta.get('format')}, expected {FORMAT}")
         if meta["model"]["stamp"] != stamp:  # touched, copied or replaced: compare contents
-            if meta["model"]["sha256"] != hashlib.sha256(_read_model(model)).hexdigest():
+            if meta["model"]["sha256"] != _sha256(_read_model(model)):
                 raise _Unsound("made from another version of the model")
             meta["model"]["stamp"] = stamp
             _write_meta(entry, meta)
