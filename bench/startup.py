@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -114,6 +115,8 @@ def main() -> int:
         raise SystemExit(f"no {args.photo}: run python tools/fetch_assets.py")
     if not args.mediapipe_python.exists():
         raise SystemExit(f"no {args.mediapipe_python}: run bash bench/setup.sh")
+    if args.callgrind and shutil.which("valgrind") is None:
+        raise SystemExit("--callgrind needs valgrind (apt install valgrind)")
     max_faces = read_defaults(ROOT / "app.yaml", lambda message: None).max_faces
     ours = Contender("ours", [sys.executable, str(args.main.resolve()), "--source", str(args.photo),
                               "--json", "{out}", "--headless"])
