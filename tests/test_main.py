@@ -121,3 +121,46 @@ def test_signals_in_the_json_lines_and_the_report_stream_agree(tmp_path):
                                    signals["eyes"] + [signals["mouth"]], atol=0.0015)
         np.testing.assert_allclose(sent["box"], face["box"], atol=1.0)
     assert lines[-1]["faces"][0]["signals"]["blinks"] == 1
+
+
+@pytest.mark.parametrize("missing", [
+    "face_detection_short_range.tflite",
+    "face_detection_full_range_sparse.tflite",  # built on first use
+    "face_landmark_with_attention.tflite",
+    "face_landmark.tflite",  # built only when a face is uncertain
+])
+def test_a_missing_model_fails_at_start_up_in_one_line_and_exit_2(tmp_path, missing):
+    models = tmp_path / "models"
+    models.mkdir()
+    for model in (ROOT / "models" / "pc").glob("*.tflite"):
+        if model.name != missing:
+            (models / model.name).symlink_to(model)
+    settings = tmp_path / "config.ini"
+    settings.write_text(f"[settings]\npc.models_dir = {models}\n")
+    out = tmp_path / "out.jsonl"
+    for source in ("astronaut.png", "single_face.mp4"):
+        result = run_main("--source", str(DATA / source), "--json", str(out), "--headless",
+                          "--settings", str(settings))
+        assert result.returncode == 2
+        assert result.stderr.splitlines() == [
+            f"error: model not found: {models / missing} (run ./build.sh setup to fetch the "
+            "PC models)"]
+        assert not out.exists()  # before the first frame
+
+
+def test_a_headless_still_loads_no_window_and_no_model_surgery(tmp_path):
+    """What a one-photo run imports: not pygame (no window), not the flatbuffer schema
+    (the attention model's cut is cached), not ml_dtypes (LiteRT's tensor-buffer wrapper)."""
+    out = tmp_path / "out.jsonl"
+    code = ("import sys\n"
+            "from app.launch import run\n"
+            f"code = run(['--source', {str(DATA / 'obama.jpg')!r}, '--json', {str(out)!r}, "
+            "'--headless'])\n"
+            "print(code, sorted(m for m in ('pygame', 'ai_edge_litert.schema_py_generated', "
+            "'flatbuffers', 'ml_dtypes') if m in sys.modules))\n")
+    run_main("--source", str(DATA / "obama.jpg"), "--json", str(out), "--headless")  # cache
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "0 []"
+    assert len(read_jsonl(out)[0]["faces"]) == 1

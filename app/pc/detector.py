@@ -9,6 +9,9 @@ looks at frames up to 960 px, as MediaPipe's FaceMesh does, at about a third of 
 Tracking calls the detector every few frames, so it affords both; stills, frames over
 960 px and tiling on always get both.
 
+Each model is built when it first looks at a frame (its file is checked at construction):
+a video detected on every frame with "auto" never builds the full-range model.
+
 When the full-range model runs, small faces are looked for and every region is
 area-averaged down to the model input (a 5-10x shrink keeps them crisp). The short-range
 model alone looks for large faces and gets a bilinear shrink, as MediaPipe's
@@ -27,7 +30,7 @@ from ..core.blazeface import (FULL_RANGE, SHORT_RANGE, BlazeFaceConfig, BlazeFac
                               to_detections, weighted_nms)
 from ..core.faces import Detection
 from ..core.regions import TILE_MIN_FRAME, Region, detection_regions, want_tiles
-from .litert import Model
+from .litert import Model, require_file
 
 MODEL_FILES = {
     "full_range": ("face_detection_full_range_sparse.tflite", FULL_RANGE),
@@ -134,18 +137,32 @@ class BlazeFaceDetector:
         if variant not in VARIANTS:
             raise ValueError(f"unknown detector variant {variant!r}: use {', '.join(VARIANTS)}")
         self.variant = variant
-        self.models = {name: _BlazeFaceModel(models_dir / MODEL_FILES[name][0],
-                                             MODEL_FILES[name][1], threads)
+        self.threads = threads
+        self._files = {name: require_file(models_dir / MODEL_FILES[name][0])
                        for name in VARIANTS[variant]}
+        self._models: dict[str, _BlazeFaceModel] = {}  # built on first use
         self.score_threshold = score_threshold
         self.iou_threshold = iou_threshold
         self.tiling = tiling
         self.still = still
         self.every_frame = every_frame
 
+    def model(self, name: str) -> _BlazeFaceModel:
+        """The model `name` ("short_range" or "full_range"), built on the first call."""
+        model = self._models.get(name)
+        if model is None:
+            model = self._models[name] = _BlazeFaceModel(self._files[name],
+                                                         MODEL_FILES[name][1], self.threads)
+        return model
+
+    @property
+    def built(self) -> list[str]:
+        """The models built so far (names)."""
+        return list(self._models)
+
     def models_for(self, width: int, height: int) -> list[str]:
         """Which models look at a `width` x `height` frame (names, in run order)."""
-        names = list(self.models)
+        names = list(self._files)
         if self.variant == "auto" and self.every_frame and not (
                 self.still or self.tiling == "on" or max(width, height) > TILE_MIN_FRAME):
             return ["short_range"]
@@ -160,8 +177,8 @@ class BlazeFaceDetector:
         for name in names:
             # Tiles exist for small faces: the full-range model's job when both run.
             for region in regions if name == "full_range" or len(names) == 1 else regions[:1]:
-                found.append(self.models[name].run(frame, region, self.score_threshold,
-                                                   antialias))
+                found.append(self.model(name).run(frame, region, self.score_threshold,
+                                                  antialias))
         boxes, scores, kps = (np.concatenate(parts) for parts in zip(*found))
         if not len(scores):
             return []

@@ -8,7 +8,8 @@ Whether the crop holds a face at all: the attention model's face flag is sure of
 faces (logit 10 to 30 on the test faces and videos) but also passes some of the
 non-faces a detector proposes (a cartoon's pink blob: logit 7.4), which MediaPipe's
 468-point face landmark model rejects (logit -9.7). So below `SURE_LOGIT` that model's
-flag decides, on the same crop; real faces seldom need it, so it seldom runs.
+flag decides, on the same crop; real faces seldom need it, so it seldom runs, and it is
+built only when first asked (its file is checked at construction).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from ..core.geometry import CropRequest, CropTransform, crop_transform
 from ..core.pipeline import LandmarkOutput
 from ..core.timing import StageClock
 from .attention import ATTENTION_MODEL, AttentionMesh
-from .litert import Model, ModelError
+from .litert import Model, ModelError, require_file
 
 PRESENCE_MODEL = "face_landmark.tflite"  # asked when the attention model is unsure
 SURE_LOGIT = 12.0
@@ -76,13 +77,9 @@ class AttentionLandmarker:
                  clock: StageClock | None = None,
                  interpolation: int = cv2.INTER_LINEAR) -> None:
         self.model = AttentionMesh(models_dir / ATTENTION_MODEL, threads)
-        self.presence = Model(models_dir / PRESENCE_MODEL, threads)
-        if self.presence.input_shape != self.model.input().shape:
-            raise ModelError(f"{self.presence.path}: input {self.presence.input_shape}, "
-                             f"expected {self.model.input().shape}")
-        # Its face flag: the smallest output (the other is the 468 x 3 mesh).
-        self._presence_flag = min(self.presence.output_names,
-                                  key=lambda name: math.prod(self.presence.output_shape(name)))
+        self._presence_path = require_file(models_dir / PRESENCE_MODEL)
+        self._threads = threads
+        self._presence: PresenceModel | None = None
         self.crop_scale = crop_scale
         self.clock = clock or StageClock()
         self.interpolation = interpolation
@@ -104,10 +101,39 @@ class AttentionLandmarker:
         with self.clock.stage("landmark"):
             logit = self.model.mesh(xyz)
             if logit < SURE_LOGIT:  # a second opinion on whether this is a face
-                self.presence.input()[...] = self.model.input()
-                self.presence.invoke()
-                logit = float(self.presence.output(self._presence_flag).reshape(-1)[0])
+                logit = self.presence_logit()
         with self.clock.stage("iris"):
             self.model.refine(xyz)
         xyz[:, :2] -= PIXEL_CENTRE
         return LandmarkOutput(xyz, _sigmoid(logit), transform)
+
+    def presence_logit(self) -> float:
+        """The 468-point model's face logit on the crop in the attention model's input
+        (that model is built on the first call)."""
+        if self._presence is None:
+            self._presence = PresenceModel(self._presence_path, self._threads,
+                                           self.model.input().shape)
+        return self._presence.logit(self.model.input())
+
+    @property
+    def presence_built(self) -> bool:
+        """Whether the 468-point model has been needed yet."""
+        return self._presence is not None
+
+
+class PresenceModel:
+    """MediaPipe's 468-point face landmark model, asked only for its face flag."""
+
+    def __init__(self, path: Path, threads: int, input_shape: tuple[int, ...]) -> None:
+        self.model = Model(path, threads)
+        if self.model.input_shape != input_shape:
+            raise ModelError(f"{path}: input {self.model.input_shape}, expected {input_shape}")
+        # Its face flag: the smallest output (the other is the 468 x 3 mesh).
+        self._flag = min(self.model.output_names,
+                         key=lambda name: math.prod(self.model.output_shape(name)))
+
+    def logit(self, crop: np.ndarray) -> float:
+        """The face logit of `crop` ((1, H, W, 3) float32 in [0, 1])."""
+        self.model.input()[...] = crop
+        self.model.invoke()
+        return float(self.model.output(self._flag).reshape(-1)[0])
