@@ -17,15 +17,13 @@ have no MaixPy, and neither adapter imports the other.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
 from .core.app_loop import CaptionSource, FaceApp, signal_params
 from .core.persist import SettingsStore
 from .core.pipeline import FaceDetector, FacePipeline, LandmarkModel
 from .core.platform import FrameSink, Platform
-from .core.report import FaceReporter, ReportingSink, ReportSink
 from .core.settings import Settings
 from .core.timing import StageClock
 from .core.topology import SUBSETS
@@ -35,15 +33,18 @@ from .core.ui import UiState
 if TYPE_CHECKING:
     import numpy as np
 
+    from .core.report import FaceReporter, ReportSink
+
     from .core.faces import Face
     from .device.platform import MaixPlatform
 
 APP_DIR = Path(__file__).resolve().parent.parent
 MANIFEST = APP_DIR / "app.yaml"
+# app.yaml parsed once and kept (JSON) until it changes: PyYAML stays out of a start.
+MANIFEST_CACHE = APP_DIR / "data" / "app.yaml.json"
 
 
-@dataclass(frozen=True)
-class Models:
+class Models(NamedTuple):
     """A face detector and a landmark model that take the same kind of frame."""
 
     detector: FaceDetector
@@ -151,22 +152,28 @@ def photo_faces(rgb: "np.ndarray", settings: Settings) -> list["Face"]:
     return make_tracker(models, settings, tracking=False).update(rgb, 0.0)
 
 
-def reporting_sink(port: ReportSink, settings: Settings) -> FrameSink:
+def reporting_sink(port: "ReportSink", settings: Settings) -> FrameSink:
     """Face reports through `port` (the device's UART, or a file on a PC)."""
+    from .core.report import ReportingSink
+
     return ReportingSink(port, SUBSETS[settings.report_landmark_points])
 
 
-def face_reporter(settings: Settings) -> FaceReporter:
+def face_reporter(settings: Settings) -> "FaceReporter":
+    from .core.report import FaceReporter  # only when results leave the device
+
     return FaceReporter(landmark_period_s=settings.report_landmark_period_s)
 
 
 def device_reporting(settings: Settings) -> list[FrameSink]:
     """Reports over the system's comm port (maix.comm), or none when the system has no
     port for them (said once on stderr, as whether they are on)."""
-    from .device.comm import MaixCommReporter
+    from .device.comm import MaixCommReporter, open_comm
 
-    port = MaixCommReporter.open(face_reporter(settings))
-    return [reporting_sink(port, settings)] if port.enabled else []
+    port = open_comm()  # says once whether reports go out
+    if port is None:
+        return []  # and the report module is not even imported
+    return [reporting_sink(MaixCommReporter(face_reporter(settings), port), settings)]
 
 
 def make_app(platform: Platform, models: Models, settings: Settings, store: SettingsStore,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from . import backends
-from .backends import APP_DIR, MANIFEST, Models
+from .backends import APP_DIR, MANIFEST, MANIFEST_CACHE, Models
 from .cli import DEMO_SOURCE, build_parser, fail
 from .core.manifest import read_defaults
 from .core.persist import IniStore, SettingsStore, apply_saved
@@ -48,7 +48,7 @@ def run(argv: Sequence[str]) -> int:
 
 def _run(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
-    defaults = read_defaults(MANIFEST, warn)
+    defaults = read_defaults(MANIFEST, warn, cache=MANIFEST_CACHE)
     backend = args.backend
     if backend == "auto":
         backend = "device" if _device_available() else "pc"

@@ -26,6 +26,9 @@ from .ui import Fire, TouchTracker, UiState, key_event, layout, reduce
 
 # Draws the non-ASCII button captions on a frame (the device's CJK font), if it can.
 CaptionSource = Callable[[Frame], "TextPainter | None"]
+# The HUD's numbers change this often at most: readable, and its text is drawn anew only
+# then (rasterising text costs the device's CPU more than the whole mesh).
+HUD_REFRESH_S = 0.5
 
 
 def signal_params(settings: Settings, sinks: Sequence[FrameSink] = ()) -> SignalParams | None:
@@ -84,6 +87,7 @@ class FaceApp:
         self.touch = TouchTracker()
         self.fps = FpsMeter(now)
         self.frames = 0
+        self._hud: tuple[float, Hud] | None = None  # (when it was taken, the HUD shown)
 
     def step(self) -> bool:
         """One frame; False when the loop should stop."""
@@ -132,12 +136,23 @@ class FaceApp:
         if not self.platform.interactive:  # a written video: the overlay, no fps or buttons
             self.renderer.draw(frame.rgb, faces, view)
             return
-        hud = Hud(self.fps.tick(), len(faces), settings.max_faces, self.clock.ms())
-        self.renderer.draw(frame.rgb, faces, view, hud)
+        self.renderer.draw(frame.rgb, faces, view, self._hud_for(len(faces), settings.max_faces))
         width, height = frame.size
         text = self.captions(frame) if self.captions is not None else None
         draw_ui(frame.rgb, layout(width, height, *self.platform.display_size, self.state),
                 self.state, text=text)
+
+    def _hud_for(self, faces: int, max_faces: int) -> Hud:
+        """The HUD to show: taken anew every HUD_REFRESH_S, or at once when the face count
+        or the limit changes (a tap on + must show)."""
+        fps, now = self.fps.tick(), self.now()
+        if self._hud is not None:
+            taken, hud = self._hud
+            if now - taken < HUD_REFRESH_S and (hud.faces, hud.max_faces) == (faces, max_faces):
+                return hud
+        hud = Hud(fps, faces, max_faces, self.clock.ms())
+        self._hud = (now, hud)
+        return hud
 
     def _apply(self, new: UiState, fired: bool) -> None:
         old = self.state

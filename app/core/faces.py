@@ -32,10 +32,14 @@ class Detection:
     keypoints: np.ndarray
 
     def __post_init__(self) -> None:
-        box = np.asarray(self.box, dtype=np.float32).reshape(4)
-        kps = np.asarray(self.keypoints, dtype=np.float32).reshape(-1, 2)
-        object.__setattr__(self, "box", box)
-        object.__setattr__(self, "keypoints", kps)
+        box, kps = self.box, self.keypoints
+        # Convert only what needs it: the tracker builds one of these per face per frame.
+        if not (isinstance(box, np.ndarray) and box.dtype == np.float32 and box.shape == (4,)):
+            object.__setattr__(self, "box", np.asarray(box, dtype=np.float32).reshape(4))
+        if not (isinstance(kps, np.ndarray) and kps.dtype == np.float32 and kps.ndim == 2
+                and kps.shape[1] == 2):
+            object.__setattr__(self, "keypoints",
+                               np.asarray(kps, dtype=np.float32).reshape(-1, 2))
 
     @property
     def area(self) -> float:

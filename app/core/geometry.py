@@ -8,13 +8,13 @@ back exactly as the device does. Pure numpy: no maix, no cv2.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import struct
+from typing import NamedTuple
 
 import numpy as np
 
 
-@dataclass(frozen=True)
-class CropRequest:
+class CropRequest(NamedTuple):
     """What to crop: the arguments of `crop_image(img, x, y, w, h, points, W, H, scale)`.
 
     box:  `x, y, w, h` of the face in image pixels.
@@ -52,8 +52,7 @@ class CropRequest:
                 tuple(int(v) for v in self.eyes))
 
 
-@dataclass(frozen=True, eq=False)
-class CropTransform:
+class CropTransform(NamedTuple):
     """Affine maps between the source image and a crop.
 
     to_crop:  (2, 3) float64, image pixel -> crop pixel (what warpAffine takes).
@@ -97,11 +96,15 @@ def apply_affine(matrix: np.ndarray, xy: np.ndarray) -> np.ndarray:
     return out
 
 
-def _affine_from_3_points(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """(2, 3) affine taking the 3 `src` points to `dst` (what cv2.getAffineTransform
+Affine = tuple[float, float, float, float, float, float]  # a, b, c, d, e, f: a (2, 3) matrix
+
+
+def _affine_from_3_points(src: list[tuple[float, float]],
+                          dst: list[tuple[float, float]]) -> Affine:
+    """The affine taking the 3 `src` points to `dst` (what cv2.getAffineTransform
     solves, in closed form: equal to its 6x6 LU solve up to float64 rounding)."""
-    (x0, y0), (x1, y1), (x2, y2) = np.asarray(src, np.float64).tolist()
-    (u0, v0), (u1, v1), (u2, v2) = np.asarray(dst, np.float64).tolist()
+    (x0, y0), (x1, y1), (x2, y2) = src
+    (u0, v0), (u1, v1), (u2, v2) = dst
     # Linear part L maps the edge vectors p1 - p0, p2 - p0 to q1 - q0, q2 - q0.
     ax, ay, bx, by = x1 - x0, y1 - y0, x2 - x0, y2 - y0
     det = ax * by - bx * ay
@@ -110,24 +113,33 @@ def _affine_from_3_points(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     eu, ev, fu, fv = u1 - u0, v1 - v0, u2 - u0, v2 - v0
     l00, l01 = (eu * by - fu * ay) / det, (fu * ax - eu * bx) / det
     l10, l11 = (ev * by - fv * ay) / det, (fv * ax - ev * bx) / det
-    return np.array([[l00, l01, u0 - l00 * x0 - l01 * y0],
-                     [l10, l11, v0 - l10 * x0 - l11 * y0]], np.float64)
+    return l00, l01, u0 - l00 * x0 - l01 * y0, l10, l11, v0 - l10 * x0 - l11 * y0
 
 
-def invert_affine(matrix: np.ndarray) -> np.ndarray:
-    """Inverse of a (2, 3) affine (cv2.invertAffineTransform's maths, term by term)."""
-    (m0, m1, m2), (m3, m4, m5) = np.asarray(matrix, np.float64).tolist()
+def invert_affine(m: Affine) -> Affine:
+    """Inverse of an affine (cv2.invertAffineTransform's maths, term by term)."""
+    m0, m1, m2, m3, m4, m5 = m
     det = m0 * m4 - m1 * m3
     det = 1.0 / det if det != 0.0 else 0.0
     a11, a22, a12, a21 = m4 * det, m0 * det, -m1 * det, -m3 * det
-    return np.array([[a11, a12, -a11 * m2 - a12 * m5],
-                     [a21, a22, -a21 * m2 - a22 * m5]], np.float64)
+    return a11, a12, -a11 * m2 - a12 * m5, a21, a22, -a21 * m2 - a22 * m5
+
+
+_FLOAT32 = struct.Struct("f")
+
+
+def _f32(x: float) -> float:
+    """`x` rounded to float32, as C++ stores it in a `float`. A float32 operation's result
+    is its exact value rounded once: the same as the float64 result rounded to float32
+    here (products of float32 values are exact in float64, and so are the sums of the
+    sizes this module adds), so MaixCDK's float maths is followed without numpy's
+    per-call cost (dozens of tiny arrays a face, every frame, on the device's CPU)."""
+    return _FLOAT32.unpack(_FLOAT32.pack(x))[0]
 
 
 # Corners of the unit square in crop_image's order: top-left, bottom-left, bottom-right
 # (the fourth, top-right, is not used by getAffineTransform).
-_CORNERS = np.array([[-1, -1], [-1, 1], [1, 1]], dtype=np.float32)
-_CORNERS_X, _CORNERS_Y = _CORNERS[:, 0:1], _CORNERS[:, 1:2]
+_CORNERS = ((-1.0, -1.0), (-1.0, 1.0), (1.0, 1.0))
 
 
 def crop_transform(request: CropRequest) -> CropTransform:
@@ -142,24 +154,25 @@ def crop_transform(request: CropRequest) -> CropTransform:
         cy = int(iy + ih * 0.5)
         # C++: int new_size = max(w, h); new_size *= scale -- a float32 product, truncated
         # (in float64, 340 * 1.3 gives 442 where the device gets 441).
-        side = int(np.float32(max(iw, ih)) * np.float32(request.scale))
+        side = int(_f32(max(iw, ih) * _f32(request.scale)))
         # C++ keeps theta in a float.
-        theta = float(np.float32(math.atan2(ey1 - ey0, ex1 - ex0)))
+        theta = _f32(math.atan2(ey1 - ey0, ex1 - ex0))
     else:
         x, y, w, h = request.box
         x0, y0, x1, y1 = request.eyes
         cx, cy, side = x + w * 0.5, y + h * 0.5, max(w, h) * request.scale
         theta = math.atan2(y1 - y0, x1 - x0)
-    cos_t, sin_t = np.float32(math.cos(theta)), np.float32(math.sin(theta))
-    rotation = np.array([[cos_t, sin_t], [-sin_t, cos_t]], dtype=np.float32)
-    half = np.float32(side * 0.5)
-    # _CORNERS @ rotation without BLAS; the corners are +-1, so the float32 products are
-    # exact and each sum rounds once, as in the matrix product.
-    corners = ((_CORNERS_X * rotation[0] + _CORNERS_Y * rotation[1]) * half
-               + np.array([cx, cy], dtype=np.float32))
-    dst = np.array([[0, 0], [0, height], [width, height]], dtype=np.float32)
-    to_crop = _affine_from_3_points(corners.astype(np.float64), dst.astype(np.float64))
-    return CropTransform(to_crop, invert_affine(to_crop), (width, height), float(side))
+    cos_t, sin_t = _f32(math.cos(theta)), _f32(math.sin(theta))
+    half, fcx, fcy = _f32(side * 0.5), _f32(cx), _f32(cy)
+    # corner @ [[cos, sin], [-sin, cos]] * half + centre, in float32: the corners are +-1,
+    # so each product is exact and each sum, product and shift rounds once.
+    corners = [(_f32(_f32(_f32(a * cos_t - b * sin_t) * half) + fcx),
+                _f32(_f32(_f32(a * sin_t + b * cos_t) * half) + fcy)) for a, b in _CORNERS]
+    to_crop = _affine_from_3_points(corners, [(0.0, 0.0), (0.0, float(height)),
+                                              (float(width), float(height))])
+    return CropTransform(np.array(to_crop, np.float64).reshape(2, 3),
+                         np.array(invert_affine(to_crop), np.float64).reshape(2, 3),
+                         (width, height), float(side))
 
 
 def box_of_points(xy: np.ndarray) -> np.ndarray:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Protocol
@@ -331,6 +330,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     if reason is not None:
         raise OSError(f"{path} {reason}")
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # only when a file is written: not on every start
+
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:

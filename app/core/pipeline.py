@@ -7,8 +7,7 @@ one caller that strings the stages together, for videos and stills alike.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
+from typing import Any, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
@@ -18,8 +17,7 @@ from .timing import StageClock
 from . import topology
 
 
-@dataclass(frozen=True, eq=False)
-class LandmarkOutput:
+class LandmarkOutput(NamedTuple):
     """What a landmark model returns for one crop.
 
     xyz_crop:  (478, 3) float32 in crop pixels; z as the model gives it (negative = closer).

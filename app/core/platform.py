@@ -2,16 +2,14 @@
 the sinks that receive each frame's results (JSON lines, a report stream)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Mapping, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
 from .faces import Face
 
 
-@dataclass(frozen=True, eq=False)
-class Frame:
+class Frame(NamedTuple):
     """One camera frame in two views of the same pixels.
 
     native: what the platform's models take (a maix.image.Image on the device, the RGB
@@ -32,8 +30,7 @@ class Frame:
         return self.rgb.shape[1], self.rgb.shape[0]
 
 
-@dataclass(frozen=True)
-class Touch:
+class Touch(NamedTuple):
     """One touch-screen (or mouse) reading in display pixels."""
 
     x: int

@@ -67,13 +67,12 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from . import face_model, topology
-from .smoothing import OneEuroFilter, params_for_strength
+from .smoothing import OneEuroScalars, params_for_strength
 
 if TYPE_CHECKING:
     from .faces import Face
@@ -367,8 +366,7 @@ EYE_SHUT_FRACTION = 0.15
 EYE_LEVEL_PRIOR_CM = 0.35
 
 
-@dataclass(frozen=True)
-class SignalParams:
+class SignalParams(NamedTuple):
     """Everything the signals depend on (see the `signals.*` settings for each one)."""
 
     smoothing: float  # One Euro strength 0..1 as the landmarks' (0 = raw)
@@ -391,8 +389,7 @@ class SignalParams:
                    gaze_dead_zone=settings.signals_gaze_dead_zone)
 
 
-@dataclass(frozen=True)
-class Signals:
+class Signals(NamedTuple):
     """One face's signals for one frame (NaN = unknown this frame; see the module doc).
 
     pose:   (yaw, pitch, roll) degrees; yaw > 0 face turned to the image's right,
@@ -507,9 +504,9 @@ class SignalTracker:
         self.reset()
 
     @staticmethod
-    def _new_filter(params: SignalParams) -> OneEuroFilter | None:
+    def _new_filter(params: SignalParams) -> OneEuroScalars | None:
         filter_params = params_for_strength(params.smoothing)
-        return OneEuroFilter(filter_params) if filter_params is not None else None
+        return OneEuroScalars(filter_params) if filter_params is not None else None
 
     def configure(self, params: SignalParams) -> None:
         """Apply changed settings mid-track: the blink count, closure timing and open-eye
@@ -568,8 +565,8 @@ class SignalTracker:
                 return raw
             known = [v if math.isfinite(v) else w for v, w in zip(raw, last)]
         units = _tables().face_units
-        out = self._filter.update(np.array([[v * u] for v, u in zip(known, units)]), t)
-        smooth = [row[0] / u for row, u in zip(out.tolist(), units)]
+        out = self._filter.update([v * u for v, u in zip(known, units)], t)
+        smooth = [o / u for o, u in zip(out, units)]
         self._last = smooth
         result = [s if math.isfinite(v) else v for v, s in zip(raw, smooth)]
         result[2] = (result[2] + 180.0) % 360.0 - 180.0  # roll back to -180..180

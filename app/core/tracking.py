@@ -29,6 +29,7 @@ from .smoothing import LandmarkSmoother, params_for_strength
 from . import topology
 
 MESH_ROI_SCALE = 1.5  # face_landmark_landmarks_to_roi.pbtxt
+_EYE_CORNERS = np.array(topology.OUTER_EYE_CORNERS, np.intp)
 
 
 class Track:
@@ -133,8 +134,7 @@ class FaceTracker:
         for track in self.tracks:
             box = track.mesh_box
             request = self.pipeline.request_from_face(track.face, MESH_ROI_SCALE, box)
-            detection = Detection(box, track.face.score,
-                                  track.face.xy[list(topology.OUTER_EYE_CORNERS)])
+            detection = Detection(box, track.face.score, track.face.xy[_EYE_CORNERS])
             with self.pipeline.clock.stage("landmarks"):
                 face = self.pipeline.landmarks_for(frame, request, detection)
             self.stats.landmark_runs += 1

@@ -12,11 +12,11 @@ CJK glyphs, so each button also carries its English caption as a fallback.
 """
 from __future__ import annotations
 
-import dataclasses
+import functools
 import math
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable, Mapping, Sequence, TypeVar
+from typing import Callable, Mapping, NamedTuple, Sequence, TypeVar
 
 import numpy as np
 
@@ -43,8 +43,7 @@ class Action(Enum):
 SMOOTHING_LEVELS: Mapping[str, float] = {"off": 0.0, "low": 0.5, "high": 0.9}
 
 
-@dataclass(frozen=True)
-class UiState:
+class UiState(NamedTuple):
     """Everything the screen shows, as one value.
 
     settings:       what is persisted.
@@ -94,7 +93,7 @@ def _next(seq: Sequence[T], current: T) -> T:
 
 
 def _with(state: UiState, **changes) -> UiState:
-    return dataclasses.replace(state, settings=state.settings.replace(**changes))
+    return state._replace(settings=state.settings.replace(**changes))
 
 
 def _cycle_subset(state: UiState) -> UiState:
@@ -116,12 +115,12 @@ def _limit(state: UiState, step: int) -> UiState:
 
 
 _ACTIONS: Mapping[Action, Callable[[UiState], UiState]] = {
-    Action.EXIT: lambda s: dataclasses.replace(s, exit_requested=True),
+    Action.EXIT: lambda s: s._replace(exit_requested=True),
     Action.VIEW: lambda s: _with(s, view=_next(VIEWS, s.settings.view)),
     Action.SUBSET: _cycle_subset,
     Action.LIMIT_DOWN: lambda s: _limit(s, -1),
     Action.LIMIT_UP: lambda s: _limit(s, +1),
-    Action.SETTINGS: lambda s: dataclasses.replace(s, panel_open=not s.panel_open),
+    Action.SETTINGS: lambda s: s._replace(panel_open=not s.panel_open),
     Action.HUD: lambda s: _with(s, show_hud=not s.settings.show_hud),
     Action.BOX: lambda s: _with(s, show_box=not s.settings.show_box),
     Action.SIGNALS: lambda s: _with(s, show_signals=not s.settings.show_signals),
@@ -132,8 +131,8 @@ _ACTIONS: Mapping[Action, Callable[[UiState], UiState]] = {
 def reduce(state: UiState, event: Event) -> UiState:
     """The state after `event`; pure."""
     if isinstance(event, Hold):
-        return dataclasses.replace(state, held=event.action)
-    return _ACTIONS[event.action](dataclasses.replace(state, held=None))
+        return state._replace(held=event.action)
+    return _ACTIONS[event.action](state._replace(held=None))
 
 
 # --- keyboard (PC) ----------------------------------------------------------------
@@ -160,8 +159,7 @@ def key_event(key: int | str) -> Fire | None:
 # --- geometry ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Rect:
+class Rect(NamedTuple):
     """`x, y` top-left, `w, h` size, integer pixels; contains [x, x+w) x [y, y+h)."""
 
     x: int
@@ -223,8 +221,7 @@ def display_to_image(x: int, y: int, image_w: int, image_h: int, display_w: int,
 # --- layout -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Button:
+class Button(NamedTuple):
     """A touch target in image pixels.
 
     action: what a tap fires; None for a label that is drawn like a button but not hit
@@ -257,9 +254,11 @@ def button_unit(image_w: int, image_h: int, display_w: int, display_h: int) -> i
     return math.ceil(MIN_BUTTON_DISPLAY_PX / s)
 
 
+@functools.lru_cache(maxsize=16)
 def layout(image_w: int, image_h: int, display_w: int, display_h: int,
-           state: UiState) -> list[Button]:
-    """The buttons for this state, in image pixels.
+           state: UiState) -> tuple[Button, ...]:
+    """The buttons for this state, in image pixels (cached: a frame asks for them for each
+    touch reading and to draw them, and the state seldom changes).
 
     Top-left: back. Top-right: settings, with its panel (HUD, BOX, SIG, smoothing) below it.
     Bottom-left: view, then (points view only) the subset. Bottom-right: limit - n +.
@@ -302,7 +301,7 @@ def layout(image_w: int, image_h: int, display_w: int, display_h: int,
             column, row = divmod(i, per_column)
             x, y = right - pw - column * (pw + g), top + (row + 1) * (u + g)
             buttons.append(Button(Rect(x, y, pw, u), action, label, active=on, ascii=english))
-    return buttons
+    return tuple(buttons)
 
 
 def hit(buttons: Sequence[Button], x: float, y: float) -> Button | None:

@@ -11,13 +11,14 @@ says so once.
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, Protocol, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 from maix import comm, err
 
-from ..core.report import FaceReport, FaceReporter, Response
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..core.report import FaceReport, FaceReporter, Response
 
 BUFF_SIZE = 1024              # CommProtocol's receive buffer, as the MaixPy examples
 MAX_REQUESTS_PER_FRAME = 8    # a flood of requests must not stall the camera loop
@@ -66,16 +67,19 @@ class MaixCommReporter:
     answer the waiting requests (get_msg; system commands maix already answered are
     skipped). Disabled (a no-op) when `port` is None."""
 
-    def __init__(self, reporter: FaceReporter | None = None,
+    def __init__(self, reporter: "FaceReporter | None" = None,
                  port: CommPort | None = None,
                  log: Callable[[str], None] = _stderr) -> None:
-        self.reporter = reporter if reporter is not None else FaceReporter()
+        if reporter is None:
+            from ..core.report import FaceReporter
+            reporter = FaceReporter()
+        self.reporter = reporter
         self.log = log
         self.port = port
         self.failures = 0
 
     @classmethod
-    def open(cls, reporter: FaceReporter | None = None,
+    def open(cls, reporter: "FaceReporter | None" = None,
              log: Callable[[str], None] = _stderr) -> "MaixCommReporter":
         """On the system's comm port; disabled (said once) when there is none."""
         return cls(reporter, open_comm(log), log)
@@ -84,8 +88,8 @@ class MaixCommReporter:
     def enabled(self) -> bool:
         return self.port is not None
 
-    def send_frame(self, faces: Sequence[FaceReport], image_size: tuple[int, int],
-                   landmarks: Sequence[np.ndarray] | None = None) -> None:
+    def send_frame(self, faces: "Sequence[FaceReport]", image_size: tuple[int, int],
+                   landmarks: "Sequence[np.ndarray] | None" = None) -> None:
         """Report one processed frame, then answer requests (a get-faces request then
         sees this frame)."""
         if self.port is None:
@@ -106,7 +110,7 @@ class MaixCommReporter:
                 continue  # a response from the other side, or a system command maix handled
             self._answer(self.reporter.request(msg.cmd, bytes(msg.get_body())))
 
-    def _answer(self, response: Response) -> None:
+    def _answer(self, response: "Response") -> None:
         if self.port is None:
             return
         if response.ok:

@@ -6,8 +6,9 @@ zero-copy RGB numpy view of the same maix image.
 """
 from __future__ import annotations
 
-import dataclasses
+import functools
 import os
+import struct
 from typing import Any
 
 import numpy as np
@@ -107,7 +108,19 @@ def require_face_landmarks() -> None:
                           "ERR_NOT_IMPL")
 
 
-def crop_points_to_float(points: list[int]) -> np.ndarray:
+@functools.lru_cache(maxsize=8)
+def _packer(count: int) -> struct.Struct:
+    return struct.Struct(f"={count}i")
+
+
+def int_array(values: list[int]) -> np.ndarray:
+    """A list of Python ints as an int32 array. maix hands its points over as lists;
+    packing them with struct is 4x cheaper than numpy's element-by-element conversion
+    (x86: 77 against 300 thousand instructions for a face's 956 ints)."""
+    return np.frombuffer(_packer(len(values)).pack(*values), np.int32)
+
+
+def crop_points_to_float(points: list[int] | np.ndarray) -> np.ndarray:
     """FaceLandmarks.detect(..., landmarks_rel=True) crop points -> (N, 2) float32, in
     the core's pixel convention (a pixel's centre at i, as OpenCV and CropTransform).
 
@@ -119,7 +132,10 @@ def crop_points_to_float(points: list[int]) -> np.ndarray:
     against each other.
     """
     n = np.asarray(points, dtype=np.float32).reshape(-1, 2)
-    return np.where(n > 0, n, np.where(n < 0, n - 1, np.float32(-0.5))).astype(np.float32)
+    # n - 1 below zero, -0.5 at zero, n above: n - (n < 0) - 0.5 (n == 0), in place.
+    out = n - (n < 0)
+    out[n == 0] = -0.5
+    return out
 
 
 class MaixLandmarker:
@@ -155,7 +171,7 @@ class MaixLandmarker:
 
     def infer(self, frame: image.Image, request: CropRequest) -> LandmarkOutput:
         if not request.integer:  # the device API is int-only: map back with the same ints
-            request = dataclasses.replace(request, integer=True)
+            request = request._replace(integer=True)
         (x, y, w, h), eyes = request.device_args()
         width, height = request.size
         with self.clock.stage("crop"):
@@ -166,9 +182,10 @@ class MaixLandmarker:
         with self.clock.stage("landmark"):
             # conf_th 0: points are always decoded; the core applies the settings' threshold.
             obj = self.model.detect(crop, conf_th=0.0, landmarks_abs=False, landmarks_rel=True)
-        xyz = np.empty((len(obj.points_z), 3), np.float32)
-        xyz[:, :2] = crop_points_to_float(obj.points)
-        xyz[:, 2] = -np.asarray(obj.points_z, dtype=np.float32)  # points_z = round(-z)
+        points_z = obj.points_z
+        xyz = np.empty((len(points_z), 3), np.float32)
+        xyz[:, :2] = crop_points_to_float(int_array(obj.points))
+        np.negative(int_array(points_z), out=xyz[:, 2], casting="unsafe")  # round(-z)
         return LandmarkOutput(xyz, float(obj.score), crop_transform(request))
 
 

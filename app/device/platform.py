@@ -7,9 +7,7 @@ native image with the overlay already in it.
 from __future__ import annotations
 
 import sys as _sys
-import textwrap
 import time
-import traceback
 from pathlib import Path
 from typing import Callable, Protocol
 
@@ -197,6 +195,8 @@ def fit_lines(text: str, columns: int, rows: int, tail: bool) -> list[str]:
     """`text` wrapped at `columns`, cut to `rows` lines (the last ones if `tail`)."""
     lines: list[str] = []
     for paragraph in text.rstrip().splitlines() or [""]:
+        import textwrap  # an error screen only
+
         lines.extend(textwrap.wrap(paragraph, max(columns, 1), replace_whitespace=False,
                                    drop_whitespace=False) or [""])
     if len(lines) <= rows:
@@ -260,6 +260,8 @@ def report_failure(error: BaseException, disp: display.Display | None = None,
         launcher_msg = f"{error.title}: {error.message}"
     else:
         title, code, tail = "Face Landmarks stopped", "ERR_RUNTIME", True
+        import traceback
+
         message = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         launcher_msg = f"{type(error).__name__}: {error}"
     print(f"{title}\n{message}", file=_sys.stderr)

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core import topology
-from .attention_split import ATTENTION_MODEL, IRIS_DEPTH_FROM, REFINEMENTS, RefineRegion
+from .attention_split import IRIS_DEPTH_FROM, REFINEMENTS, RefineRegion
 from .litert import Model, ModelError, require_file
 from .split_cache import load_split
 

@@ -23,7 +23,8 @@ from ..core import topology
 from ..core.geometry import CropRequest, CropTransform, crop_transform
 from ..core.pipeline import LandmarkOutput
 from ..core.timing import StageClock
-from .attention import ATTENTION_MODEL, AttentionMesh
+from .attention import AttentionMesh
+from .attention_split import ATTENTION_MODEL
 from .litert import Model, ModelError, require_file
 
 PRESENCE_MODEL = "face_landmark.tflite"  # asked when the attention model is unsure

@@ -122,3 +122,40 @@ def test_many_bad_entries_are_named_five_at_a_time():
     messages, warn = collect()
     apply(Settings(), {f"key{i}": 1 for i in range(1000)}, "big.ini", warn)
     assert len(messages) == 6 and messages[-1] == "big.ini: 995 more bad or unknown settings not shown"
+
+
+def test_app_yaml_is_parsed_once_and_kept_until_it_changes(tmp_path):
+    """The cache: the same settings without importing PyYAML while app.yaml is the same;
+    a changed app.yaml is read again; a damaged cache is ignored and replaced; a bad
+    value warns at every start, cached or not."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    manifest, cache = tmp_path / "app.yaml", tmp_path / "data" / "app.yaml.json"
+    manifest.write_text((ROOT / "app.yaml").read_text().replace("max_faces: 2", "max_faces: 3")
+                        .replace("smoothing: 0.5", "smoothing: 7"))
+    code = ("import sys, json; sys.path.insert(0, sys.argv[1])\n"
+            "from pathlib import Path\n"
+            "from app.core.manifest import read_defaults\n"
+            "warnings = []\n"
+            "s = read_defaults(Path(sys.argv[2]), warnings.append, Path(sys.argv[3]))\n"
+            "print(json.dumps([s.max_faces, s.smoothing, warnings, 'yaml' in sys.modules]))\n")
+
+    def start():
+        out = subprocess.run([sys.executable, "-c", code, str(ROOT), str(manifest), str(cache)],
+                             capture_output=True, text=True, check=True).stdout
+        return json.loads(out)
+
+    first = start()
+    assert first[:2] == [3, 0.5] and len(first[2]) == 1 and first[3]  # parsed, warned
+    assert cache.is_file()
+    second = start()
+    assert second == [3, 0.5, first[2], False]  # from the cache: no PyYAML, same warning
+    manifest.write_text(manifest.read_text().replace("max_faces: 3", "max_faces: 4"))
+    os.utime(manifest, ns=(1, 1))  # a new version, whatever the clock's resolution
+    assert start()[0] == 4
+    assert start()[3] is False  # cached again
+    cache.write_text("{not json")
+    assert start()[:2] == [4, 0.5] and json.loads(cache.read_text())["manifest"]

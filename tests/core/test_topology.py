@@ -12,6 +12,8 @@ import pytest
 from app.core import topology as topo
 from app.core.render import paths
 
+ROOT = Path(__file__).resolve().parents[2]
+
 CONNECTION_NAMES = [
     "FACEMESH_LIPS", "FACEMESH_LEFT_EYE", "FACEMESH_LEFT_IRIS",
     "FACEMESH_LEFT_EYEBROW", "FACEMESH_RIGHT_EYE", "FACEMESH_RIGHT_EYEBROW",
@@ -261,7 +263,16 @@ def test_the_tables_module_is_data_only():
     assert [getattr(n, "module", None) for n in imports] == ["__future__"]
 
 
-# ---------------------------------------------------------------- contour_paths()
+# ------------------------------------------------ the drawing tables (mesh_paths.py)
+
+def _tool():
+    import importlib.util
+    path = Path(__file__).resolve().parents[2] / "tools" / "make_mesh_paths.py"
+    spec = importlib.util.spec_from_file_location("make_mesh_paths", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 def _min_trails(pairs):
     """Fewest trails covering an undirected edge set: sum over components of max(1, odd/2)."""
@@ -285,42 +296,54 @@ def _min_trails(pairs):
     return sum(max(1, odd[r] // 2) for r in roots)
 
 
-@pytest.mark.parametrize("name", CONNECTION_NAMES)
-def test_contour_paths_round_trip(name):
-    conn = getattr(topo, name)
-    chains = paths.contour_paths(conn)
-    assert isinstance(chains, tuple)
-    used = Counter()
-    for p in chains:
-        assert isinstance(p, np.ndarray) and p.dtype == np.int32 and p.ndim == 1
-        assert len(p) >= 2
-        used.update(frozenset(map(int, e)) for e in zip(p[:-1], p[1:]))
-    assert set(used.values()) == {1}  # each edge drawn once
-    assert set(used) == _undirected(conn)  # exactly the edge set
-    assert len(chains) == _min_trails(conn)  # fewest paths
-    assert paths.contour_paths(conn) is chains  # built once
+def _steps(walk):
+    return [frozenset((int(a), int(b))) for a, b in zip(walk[:-1], walk[1:])]
 
 
-@pytest.mark.parametrize("name, n_paths", [
-    ("FACEMESH_CONTOURS", 9),  # 2 lip rings, 2 eyes, oval: closed; 2 x 2 eyebrow strokes
-    ("FACEMESH_IRISES", 2),
-    ("FACEMESH_NOSE", 1),
-    ("FACEMESH_FACE_OVAL", 1),
-])
-def test_contour_paths_counts(name, n_paths):
-    assert len(paths.contour_paths(getattr(topo, name))) == n_paths
+def test_the_committed_tables_are_what_the_tool_computes():
+    tool = _tool()
+    assert (ROOT / "app" / "core" / "render" / "mesh_paths.py").read_text() == tool.render()
 
 
-def test_contour_paths_closed_loops_repeat_start():
-    (oval,) = paths.contour_paths(topo.FACEMESH_FACE_OVAL)
-    assert len(oval) == 37 and oval[0] == oval[-1]
-    for p in paths.contour_paths(topo.FACEMESH_IRISES):
-        assert len(p) == 5 and p[0] == p[-1]
+def test_the_tessellation_is_one_walk_over_every_edge():
+    from app.core.render import mesh_paths
+    walk = mesh_paths.TESSELLATION_ROUTE
+    steps = _steps(walk)
+    edges = _undirected(topo.FACEMESH_TESSELATION)
+    assert set(steps) == edges  # every edge, and nothing but edges
+    assert walk[0] == walk[-1]  # closed
+    assert len(steps) <= 1.15 * len(edges)  # few edges walked twice
 
 
-def test_contour_paths_small_cases():
-    assert paths.contour_paths(frozenset()) == ()
-    (p,) = paths.contour_paths(frozenset({(1, 2), (3, 2)}))
-    assert sorted([p.tolist(), p.tolist()[::-1]])[0] == [1, 2, 3]
+@pytest.mark.parametrize("name", ["face_oval", "lips", "left_eye", "left_eyebrow",
+                                  "right_eye", "right_eyebrow", "nose", "contours"])
+def test_trails_cover_each_contour_edge_once_with_the_fewest_trails(name):
+    from app.core.render import mesh_paths
+    from app.core.render.styles import CONTOUR_GROUPS
+    connections = {**CONTOUR_GROUPS, "contours": topo.FACEMESH_CONTOURS}[name]
+    trails = mesh_paths.TRAILS[name]
+    used = Counter(step for t in trails for step in _steps(t))
+    assert set(used.values()) == {1} and set(used) == _undirected(connections)
+    assert len(trails) == _min_trails(connections)
+
+
+def test_trail_and_route_algorithms_on_small_graphs():
+    tool = _tool()
+    assert tool.trails(frozenset()) == []
+    (p,) = tool.trails(frozenset({(1, 2), (3, 2)}))
+    assert sorted([p, p[::-1]])[0] == [1, 2, 3]
     star = frozenset({(0, 1), (0, 2), (0, 3)})  # 4 odd vertices -> 2 trails
-    assert len(paths.contour_paths(star)) == 2
+    assert len(tool.trails(star)) == 2
+    (loop,) = tool.trails(frozenset({(1, 2), (2, 3), (3, 1)}))
+    assert loop[0] == loop[-1] and len(loop) == 4
+    walk = tool.route(star)  # one walk: two spokes walked twice
+    assert set(_steps(walk)) == _undirected(star) and len(walk) - 1 == 6
+    with pytest.raises(ValueError):
+        tool.route(frozenset({(0, 1), (2, 3)}))
+
+
+def test_the_drawing_tables_module_is_data_only():
+    from app.core.render import mesh_paths
+    tree = ast.parse(Path(mesh_paths.__file__).read_text())
+    assert not [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef,
+                                                            ast.Import, ast.ImportFrom))]

@@ -1,7 +1,6 @@
 """Touch UI logic: layout on real screen/image sizes, FIT_CONTAIN mapping, taps, reduce()."""
 from __future__ import annotations
 
-import dataclasses
 import itertools
 
 import pytest
@@ -219,9 +218,9 @@ def test_hold_highlights_and_fire_clears_it():
 
 def test_reduce_is_pure():
     state = UiState()
-    before = dataclasses.astuple(state)
+    before = tuple(state)
     reduce(state, Fire(Action.VIEW))
-    assert dataclasses.astuple(state) == before
+    assert tuple(state) == before
 
 
 # --- keys and labels --------------------------------------------------------------
@@ -296,4 +295,5 @@ def test_non_ascii_captions_go_to_the_text_painter_or_fall_back():
     draw_ui(fallback, buttons, state)  # no painter: English captions, still drawn
     declined = np.zeros_like(img)
     draw_ui(declined, buttons, state, text=lambda *a: False)
-    assert (fallback == declined).all() and fallback.any()
+    # The same English captions (blended in a second step: within a rounding step).
+    assert np.abs(fallback.astype(int) - declined).max() <= 1 and fallback.any()

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from app.core import topology
-from app.pc.attention import (ATTENTION_MODEL, AttentionMesh, crop_feature_map,
-                              transform_matrix)
+from app.pc.attention import AttentionMesh, crop_feature_map, transform_matrix
+from app.pc.attention_split import ATTENTION_MODEL
 from app.pc.litert import ModelError
 from conftest import load_rgb
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from app.core import report as core
-from app.core.report import CMD_FACES, CMD_LANDMARKS, CMD_SET_REPORT, FaceReport, FaceReporter
+from app.core.report import CMD_FACES, CMD_LANDMARKS, CMD_SET_REPORT, FaceReporter
 from app.core.topology import SUBSET_5
 from app.pc.report_file import ReportFile
 from tests._report_cases import face_reports

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from app.pc import split_cache
-from app.pc.attention import ATTENTION_MODEL, AttentionMesh
+from app.pc.attention import AttentionMesh
+from app.pc.attention_split import ATTENTION_MODEL
 from app.pc.attention_split import SplitModel, split_model
 from app.pc.split_cache import META, cache_entry, load_split
 from conftest import ROOT

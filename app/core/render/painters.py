@@ -17,14 +17,13 @@ import numpy as np
 from ..faces import Detection, Face
 from ..pipeline import mesh_box
 from ..signals import pose_matrix
+from . import sprites
 from .paths import Paths, triangles
 from .styles import BoxStyle, DepthStyle, DrawSpec, LegendStyle, SignalStyle, TextStyle
 
 SHIFT = 4  # fractional bits of cv2 drawing coordinates
 ONE = 1 << SHIFT
 _LIMIT = float(1 << 20)  # |coordinate| clamp (px): keeps fixed point far from int32 overflow
-_FONT = cv2.FONT_HERSHEY_SIMPLEX
-_FONT_CAP = cv2.getTextSize("0", _FONT, 1.0, 1)[0][1]  # cap height at font scale 1, px
 
 
 def line_type(spec: DrawSpec) -> int:
@@ -35,6 +34,15 @@ def to_fixed(xy: np.ndarray) -> np.ndarray:
     """(N, 2) float image pixels -> (N, 2) int32 in 1/ONE pixels for cv2's `shift`."""
     fx = np.clip(np.asarray(xy, np.float32), -_LIMIT, _LIMIT) * np.float32(ONE)
     return np.rint(fx).astype(np.int32)
+
+
+def polyline(img: np.ndarray, pts: np.ndarray, walk: np.ndarray, spec: DrawSpec | None) -> None:
+    """One polyline through `pts[walk]` (a walk that may repeat edges: for opaque lines).
+    A single polyline: no Python list of arrays to build per frame."""
+    if spec is None:
+        return
+    cv2.polylines(img, [pts[walk]], False, spec.color_rgb, spec.thickness, line_type(spec),
+                  SHIFT)
 
 
 def paths(img: np.ndarray, pts: np.ndarray, path_set: Paths, spec: DrawSpec | None) -> None:
@@ -170,33 +178,17 @@ def signals(img: np.ndarray, face: Face, style: SignalStyle) -> None:
     text(img, str(s.blinks), (left, top + h + 2 + round(cap * 1.3)), style.text, cap)
 
 
-def text_scale(cap_px: float) -> float:
-    """cv2 font scale whose cap height is `cap_px` pixels."""
-    return max(cap_px, 1.0) / _FONT_CAP
-
-
 def text(img: np.ndarray, s: str, org: tuple[int, int], style: TextStyle, cap_px: float,
          center: bool = False) -> tuple[int, int]:
     """Outlined ASCII text; `org` is the baseline's left end (its middle with `center`).
-
-    Returns the text's width and height in pixels.
-    """
-    scale = text_scale(cap_px)
-    thick = max(1, round(cap_px / 10))
-    (tw, th), _ = cv2.getTextSize(s, _FONT, scale, thick)
-    x, y = org
-    if center:
-        x -= tw // 2
-    # The outline is hidden under the anti-aliased fill's edge: LINE_8 costs a quarter.
-    cv2.putText(img, s, (x, y), _FONT, scale, style.outline_rgb, thick + 2, cv2.LINE_8)
-    cv2.putText(img, s, (x, y), _FONT, scale, style.color_rgb, thick, cv2.LINE_AA)
-    return tw, th
+    Drawn once per distinct text into a sprite, blended each frame (sprites.py).
+    Returns the text's width and height in pixels."""
+    return sprites.draw_text(img, s, org, style, cap_px, center)
 
 
 def fit_cap(s: str, cap_px: float, max_width: float) -> float:
     """The cap height <= `cap_px` at which `s` is at most `max_width` pixels wide."""
-    scale = text_scale(cap_px)
-    tw = cv2.getTextSize(s, _FONT, scale, max(1, round(cap_px / 10)))[0][0]
+    tw = sprites.text_size(s, cap_px)[0]
     return cap_px if tw <= max_width else cap_px * max_width / tw
 
 

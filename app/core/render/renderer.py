@@ -7,8 +7,7 @@ index tables built once.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
@@ -17,7 +16,7 @@ from ..faces import Face
 from ..settings import View
 from . import painters, paths
 from .depth_range import DepthRange
-from .styles import CONTOUR_GROUPS, DEFAULT_STYLES, IRIS_GROUPS, DrawSpec, Styles, scale_for
+from .styles import DEFAULT_STYLES, IRIS_GROUPS, DrawSpec, Styles, scale_for
 from .view import Hud, ViewState
 
 # HUD names for the pipeline's stages (others are shown cut to 4 letters). "landmarks" is
@@ -27,8 +26,7 @@ _STAGE_NAMES = {"detect": "det", "crop": "crop", "landmark": "mesh", "iris": "ir
                 "landmarks": "lmk", "smooth": "smo", "total": "all", "render": "draw"}
 
 
-@dataclass(frozen=True, eq=False)
-class _Prepared:
+class _Prepared(NamedTuple):
     """A style set scaled for one frame size, with its contour batches compiled."""
 
     styles: Styles
@@ -40,18 +38,17 @@ class _Prepared:
     @classmethod
     def of(cls, styles: Styles) -> "_Prepared":
         # Groups sharing a spec are drawn in one call (e.g. face oval and lips).
-        by_spec: dict[DrawSpec, list[frozenset]] = {}
+        by_spec: dict[DrawSpec, list[str]] = {}
         for name, spec in styles.mesh.contours.items():
-            by_spec.setdefault(spec, []).append(CONTOUR_GROUPS[name])
-        contours = tuple((paths.Paths.of(conns), spec) for spec, conns in by_spec.items())
+            by_spec.setdefault(spec, []).append(name)
+        contours = tuple((paths.trails(tuple(names)), spec) for spec, names in by_spec.items())
         irises = [(IRIS_GROUPS[name], spec) for name, spec in styles.mesh.irises.items()]
         iris_index = np.array([idx for idx, _ in irises], np.intp).reshape(-1, 5)
         return cls(styles, contours, iris_index, tuple(s for _, s in irises),
                    styles.depth.colors)
 
 
-@dataclass(frozen=True, eq=False)
-class _FaceCtx:
+class _FaceCtx(NamedTuple):
     """What the view painters get for one face."""
 
     face: Face
@@ -60,7 +57,7 @@ class _FaceCtx:
 
 
 def _draw_mesh(img: np.ndarray, f: _FaceCtx, p: _Prepared, vs: ViewState) -> None:
-    painters.paths(img, f.pts, paths.tessellation(), p.styles.mesh.tessellation)
+    painters.polyline(img, f.pts, paths.tessellation_route(), p.styles.mesh.tessellation)
     for path_set, spec in p.contours:
         painters.paths(img, f.pts, path_set, spec)
     if len(p.iris_index):
@@ -77,7 +74,7 @@ def _draw_depth(img: np.ndarray, f: _FaceCtx, p: _Prepared, vs: ViewState) -> No
     assert f.depth_range is not None
     depth01 = DepthRange.normalize(f.face.depth, f.depth_range)
     painters.depth_fill(img, f.face.xy, f.pts, depth01, p.styles.depth, p.depth_colors)
-    painters.paths(img, f.pts, paths.face_outline(), p.styles.depth.outline)
+    painters.paths(img, f.pts, paths.trails(("contours",)), p.styles.depth.outline)
 
 
 _VIEW_PAINTERS: Mapping[View, Callable[[np.ndarray, _FaceCtx, _Prepared, ViewState], None]] = {
@@ -108,6 +105,7 @@ class Renderer:
         self.styles = styles
         self.depth_range = depth_range or DepthRange()
         self._prepared: dict[int, _Prepared] = {}
+        self._hud_lines: tuple[Hud | None, list[str]] = (None, [])
 
     def _prepare(self, k: int) -> _Prepared:
         prepared = self._prepared.get(k)
@@ -140,5 +138,7 @@ class Renderer:
             if view_state.view == View.DEPTH and faces:
                 painters.legend(rgb, st.legend, prepared.depth_colors)
             if hud is not None:
-                painters.hud(rgb, hud_lines(hud), st.hud)
+                if self._hud_lines[0] is not hud:  # the same HUD for several frames
+                    self._hud_lines = (hud, hud_lines(hud))
+                painters.hud(rgb, self._hud_lines[1], st.hud)
 

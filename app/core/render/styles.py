@@ -1,16 +1,16 @@
-"""How each layer looks: frozen `DrawSpec` values per edge group and per view. No cv2.
+"""How each layer looks: immutable `DrawSpec` values per edge group and per view. No cv2.
 
 Colours are RGB tuples stored once in the palette below; frames are RGB, so cv2 takes
 them as they are (a maix `image.Color` is built only in the device adapter, if ever).
 A painter given `None` instead of a spec skips that layer. Sizes are for frames up to
-~600 px on the short side; `Styles.scaled(k)` multiplies every thickness and radius for larger ones.
+~600 px on the short side; `Styles.scaled(k)` multiplies every thickness and radius for
+larger ones. The values are NamedTuples: as immutable as frozen dataclasses, and made at
+import for a fifth of their cost (dataclasses compile their methods at every start).
 """
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 import numpy as np
 
@@ -33,8 +33,7 @@ PANEL_HELD: RGB = (110, 110, 120)
 ACCENT: RGB = (0, 122, 204)
 
 
-@dataclass(frozen=True)
-class DrawSpec:
+class DrawSpec(NamedTuple):
     """One layer's pen, in image pixels.
 
     thickness: line width (>= 1); radius: dot or circle radius (points, keypoints).
@@ -48,7 +47,7 @@ class DrawSpec:
     antialias: bool = False
 
     def scaled(self, k: int) -> "DrawSpec":
-        return dataclasses.replace(self, thickness=self.thickness * k, radius=self.radius * k)
+        return self._replace(thickness=self.thickness * k, radius=self.radius * k)
 
 
 # Edge groups of the mesh view: name -> MediaPipe connection set. "left" is the
@@ -78,46 +77,43 @@ def _scaled_map(specs: Mapping[str, DrawSpec], k: int) -> Mapping[str, DrawSpec]
     return _read_only_map({name: spec.scaled(k) for name, spec in specs.items()})
 
 
-@dataclass(frozen=True)
-class MeshStyle:
+class MeshStyle(NamedTuple):
     """Mesh view: tessellation under contours under iris circles; a missing group is not drawn."""
 
     tessellation: DrawSpec | None = DrawSpec(GRAY, 1)
-    contours: Mapping[str, DrawSpec] = field(default_factory=lambda: _read_only_map({
+    contours: Mapping[str, DrawSpec] = _read_only_map({
         "face_oval": DrawSpec(WHITE, 1, antialias=True),
         "lips": DrawSpec(WHITE, 1, antialias=True),
         "left_eye": DrawSpec(GREEN, 1, antialias=True),
         "left_eyebrow": DrawSpec(GREEN, 1, antialias=True),
         "right_eye": DrawSpec(RED, 1, antialias=True),
         "right_eyebrow": DrawSpec(RED, 1, antialias=True),
-    }))
-    irises: Mapping[str, DrawSpec] = field(default_factory=lambda: _read_only_map({
+    })
+    irises: Mapping[str, DrawSpec] = _read_only_map({
         "left_iris": DrawSpec(GREEN, 1, antialias=True),
         "right_iris": DrawSpec(RED, 1, antialias=True),
-    }))
+    })
 
     def scaled(self, k: int) -> "MeshStyle":
         return MeshStyle(self.tessellation and self.tessellation.scaled(k),
                          _scaled_map(self.contours, k), _scaled_map(self.irises, k))
 
 
-@dataclass(frozen=True)
-class PointsStyle:
+class PointsStyle(NamedTuple):
     """Points view: one dot spec per subset size (fewer points -> bigger dots)."""
 
-    by_subset: Mapping[int, DrawSpec] = field(default_factory=lambda: _read_only_map({
+    by_subset: Mapping[int, DrawSpec] = _read_only_map({
         478: DrawSpec(CYAN, radius=1),
         146: DrawSpec(CYAN, radius=1),
         68: DrawSpec(YELLOW, radius=2),
         5: DrawSpec(YELLOW, radius=3, antialias=True),
-    }))
+    })
 
     def scaled(self, k: int) -> "PointsStyle":
         return PointsStyle(_read_only_map({n: s.scaled(k) for n, s in self.by_subset.items()}))
 
 
-@dataclass(frozen=True)
-class DepthStyle:
+class DepthStyle(NamedTuple):
     """Depth view: mesh triangles filled by depth (near = warm), drawn far to near.
 
     levels:     colour buckets (one cv2.fillPoly call each).
@@ -130,7 +126,7 @@ class DepthStyle:
 
     levels: int = 16
     alpha: float = 0.8
-    lut: np.ndarray = field(default_factory=lambda: colormap.TURBO_LUT)  # (256, 3) uint8 RGB
+    lut: np.ndarray = colormap.TURBO_LUT  # (256, 3) uint8 RGB, read-only
     lut_lo: float = 0.08
     lut_hi: float = 0.95
     cull_back: bool = True
@@ -142,11 +138,10 @@ class DepthStyle:
         return colormap.sample(self.lut, self.levels, self.lut_lo, self.lut_hi)
 
     def scaled(self, k: int) -> "DepthStyle":
-        return dataclasses.replace(self, outline=self.outline and self.outline.scaled(k))
+        return self._replace(outline=self.outline and self.outline.scaled(k))
 
 
-@dataclass(frozen=True)
-class TextStyle:
+class TextStyle(NamedTuple):
     """Text with a dark outline, readable over any background.
 
     height: cap height as a fraction of the frame height.
@@ -157,8 +152,7 @@ class TextStyle:
     height: float = 0.04
 
 
-@dataclass(frozen=True)
-class BoxStyle:
+class BoxStyle(NamedTuple):
     """Detector box, its score and its keypoints (NaN keypoints are skipped)."""
 
     box: DrawSpec = DrawSpec(YELLOW, 1)
@@ -169,8 +163,7 @@ class BoxStyle:
         return BoxStyle(self.box.scaled(k), self.keypoints.scaled(k), self.text)
 
 
-@dataclass(frozen=True)
-class SignalStyle:
+class SignalStyle(NamedTuple):
     """The SIG layer: head-pose axes from the nose tip, and beside the face three gauges
     (left eye, right eye, mouth; eye colours as the mesh's) with the blink count.
 
@@ -193,11 +186,10 @@ class SignalStyle:
     text: TextStyle = TextStyle(height=0.035)
 
     def scaled(self, k: int) -> "SignalStyle":
-        return dataclasses.replace(self, axes=tuple(a.scaled(k) for a in self.axes))  # type: ignore[arg-type]
+        return self._replace(axes=tuple(a.scaled(k) for a in self.axes))  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True)
-class LegendStyle:
+class LegendStyle(NamedTuple):
     """Near/far colour bar of the depth view, at the left edge, vertically centred.
 
     width/height: fractions of the frame height.
@@ -208,8 +200,7 @@ class LegendStyle:
     text: TextStyle = TextStyle(height=0.03)
 
 
-@dataclass(frozen=True)
-class UiStyle:
+class UiStyle(NamedTuple):
     """Touch buttons: translucent dark rounded rectangles, white text and icons."""
 
     fill_rgb: RGB = PANEL
@@ -222,8 +213,7 @@ class UiStyle:
     text_height: float = 0.4  # cap height / button height
 
 
-@dataclass(frozen=True)
-class Styles:
+class Styles(NamedTuple):
     mesh: MeshStyle = MeshStyle()
     points: PointsStyle = PointsStyle()
     depth: DepthStyle = DepthStyle()
@@ -237,7 +227,7 @@ class Styles:
         """Every thickness and radius times `k` (text scales with the frame by itself)."""
         if k == 1:
             return self
-        return dataclasses.replace(self, mesh=self.mesh.scaled(k), points=self.points.scaled(k),
+        return self._replace(mesh=self.mesh.scaled(k), points=self.points.scaled(k),
                                    depth=self.depth.scaled(k), box=self.box.scaled(k),
                                    signals=self.signals.scaled(k))
 

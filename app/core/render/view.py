@@ -5,14 +5,13 @@ without importing cv2. The views themselves are `settings.View`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Mapping
+from types import MappingProxyType
+from typing import Mapping, NamedTuple
 
 from ..settings import Settings, View
 
 
-@dataclass(frozen=True)
-class ViewState:
+class ViewState(NamedTuple):
     """The parts of the settings the renderer needs.
 
     subset: points view only: how many landmarks to show (478, 146, 68 or 5; see
@@ -31,8 +30,7 @@ class ViewState:
                    settings.show_hud, settings.show_signals)
 
 
-@dataclass(frozen=True)
-class Hud:
+class Hud(NamedTuple):
     """Numbers for the heads-up text.
 
     fps:      frames per second of the whole loop.
@@ -44,4 +42,4 @@ class Hud:
     fps: float = 0.0
     faces: int = 0
     max_faces: int = 0
-    stage_ms: Mapping[str, float] = field(default_factory=dict)
+    stage_ms: Mapping[str, float] = MappingProxyType({})

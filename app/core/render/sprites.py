@@ -1,0 +1,128 @@
+"""Pictures drawn once and blended onto every frame: text, buttons.
+
+Rasterising text (cv2's stroke fonts, anti-aliased, outlined) or a rounded translucent
+button costs far more than copying the result: on the MaixCAM's CPU the HUD's two lines
+alone cost as much as the whole mesh. So each distinct picture is drawn once into a
+`Sprite` (colour premultiplied by alpha, and the transparency left for the frame) and
+each frame blends it in with two cv2 calls, however much text it holds.
+"""
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+from .styles import RGB, TextStyle
+
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+_FONT_CAP = cv2.getTextSize("0", FONT, 1.0, 1)[0][1]  # cap height at font scale 1, px
+_INV_255 = 1.0 / 255.0
+
+
+class Sprite(NamedTuple):
+    """A picture with alpha, ready to blend: frame = frame x transparency / 255 + colour.
+
+    colour:       (h, w, 3) uint8, RGB premultiplied by alpha.
+    transparency: (h, w, 3) uint8, 255 x (1 - alpha).
+    """
+
+    colour: np.ndarray
+    transparency: np.ndarray
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.colour.shape[1], self.colour.shape[0]
+
+    def draw(self, img: np.ndarray, x: int, y: int) -> None:
+        """Blend onto `img` (H, W, 3) uint8 with the top-left corner at (x, y), clipped."""
+        h, w = self.colour.shape[:2]
+        x0, y0 = max(x, 0), max(y, 0)
+        x1, y1 = min(x + w, img.shape[1]), min(y + h, img.shape[0])
+        if x1 <= x0 or y1 <= y0:
+            return
+        roi = img[y0:y1, x0:x1]
+        part = (slice(y0 - y, y1 - y), slice(x0 - x, x1 - x))
+        cv2.multiply(roi, self.transparency[part], dst=roi, scale=_INV_255)
+        cv2.add(roi, self.colour[part], dst=roi)
+
+
+class Canvas:
+    """Builds a Sprite from layers painted back to front ("over" compositing)."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.colour: np.ndarray = np.zeros((height, width, 3), np.float32)  # premultiplied
+        self.alpha: np.ndarray = np.zeros((height, width), np.float32)
+
+    def mask(self) -> np.ndarray:
+        """A blank coverage mask to draw a layer's shape into (255 = covered)."""
+        return np.zeros(self.alpha.shape, np.uint8)
+
+    def over(self, coverage: np.ndarray, rgb: RGB, opacity: float = 1.0) -> None:
+        a = coverage.astype(np.float32) * np.float32(opacity / 255.0)
+        keep = 1.0 - a
+        self.colour = self.colour * keep[:, :, None] + a[:, :, None] * np.asarray(rgb, np.float32)
+        self.alpha = a + self.alpha * keep
+
+    def text(self, s: str, org: tuple[int, int], cap_px: float, style: TextStyle) -> None:
+        """Outlined text with its baseline's left end at `org`: the outline (LINE_8, hidden
+        under the anti-aliased fill's edge but for the dark rim) under the fill."""
+        scale, thick = text_scale(cap_px), text_thickness(cap_px)
+        outline, fill = self.mask(), self.mask()
+        cv2.putText(outline, s, org, FONT, scale, 255, thick + 2, cv2.LINE_8)
+        cv2.putText(fill, s, org, FONT, scale, 255, thick, cv2.LINE_AA)
+        self.over(outline, style.outline_rgb)
+        self.over(fill, style.color_rgb)
+
+    def sprite(self) -> Sprite:
+        colour = np.clip(np.rint(self.colour), 0, 255).astype(np.uint8)
+        transparency = np.rint(255.0 * (1.0 - self.alpha)).astype(np.uint8)
+        return Sprite(colour, np.repeat(transparency[:, :, None], 3, axis=2))
+
+
+def text_scale(cap_px: float) -> float:
+    """cv2 font scale whose cap height is `cap_px` pixels."""
+    return max(cap_px, 1.0) / _FONT_CAP
+
+
+def text_thickness(cap_px: float) -> int:
+    return max(1, round(cap_px / 10))
+
+
+def text_size(s: str, cap_px: float) -> tuple[int, int]:
+    """Width and cap height of `s` drawn at `cap_px`, in pixels."""
+    (w, h), _ = cv2.getTextSize(s, FONT, text_scale(cap_px), text_thickness(cap_px))
+    return w, h
+
+
+class TextSprite(NamedTuple):
+    """Outlined text as a sprite; (ox, oy) is where its baseline's left end lies in it."""
+
+    sprite: Sprite
+    ox: int
+    oy: int
+    width: int
+    height: int
+
+
+@functools.lru_cache(maxsize=256)
+def text_sprite(s: str, cap_px: float, style: TextStyle) -> TextSprite:
+    """`s` with a dark outline under an anti-aliased fill, as `style` says; made once per
+    distinct text, size and style (a HUD line changes a couple of times a second)."""
+    thick = text_thickness(cap_px)
+    (tw, th), base = cv2.getTextSize(s, FONT, text_scale(cap_px), thick)
+    pad = thick + 2  # the outline's reach beyond the glyphs
+    canvas = Canvas(tw + 2 * pad, th + base + 2 * pad)
+    canvas.text(s, (pad, pad + th), cap_px, style)
+    return TextSprite(canvas.sprite(), pad, pad + th, tw, th)
+
+
+def draw_text(img: np.ndarray, s: str, org: tuple[int, int], style: TextStyle,
+              cap_px: float, center: bool = False) -> tuple[int, int]:
+    """Outlined text with its baseline's left end (its middle with `center`) at `org`.
+    Returns the text's width and cap height in pixels."""
+    t = text_sprite(s, round(cap_px * 4) / 4, style)  # quarter pixels: a bounded cache
+    x = org[0] - (t.width // 2 if center else 0)
+    t.sprite.draw(img, x - t.ox, org[1] - t.oy)
+    return t.width, t.height
