@@ -1,27 +1,36 @@
 """Count the CPU work the MaixCAM does per frame: our app loop against the official app's.
 
-    bash bench/device_cost.sh            # everything (as root): build, record, count, table
-    python3 bench/device_cost.py ...     # inside the MaixPy root (what the script runs)
+    bash bench/device_cost.sh [--configs A,B] [--frames 30] [--warmup 5] [--json OUT]
 
-Both loops run in the MaixPy root (the real x86_64 MaixPy: maix images, crop_image,
-draw_face, display, touch) on the same real frames at the camera's 320x224, with only
-the two NPU forwards replayed (bench/device_replay.py). valgrind's callgrind counts
-x86 instructions; a marker library (bench/cgmark.c) dumps the count at every stage
-boundary, so one run gives each stage's instructions per frame and the start-up.
+(as root; it builds what it needs and runs this file inside the bench's MaixPy root).
+On the MaixCAM every instruction around the two NPU calls runs on a 1 GHz in-order
+RISC-V core, so that work decides the frame rate as much as the models do; wall time
+on this shared PC is noise, instruction counts are not.
 
-- ours:     the real app: `main.py --backend device` (app.launch.run), nothing changed
-            but maix.camera.Camera, nn.YOLOv8 and nn.FaceLandmarks; stages from the
-            app's own StageClock plus the loop's read / input / show / sinks.
-- official: MaixPy's projects/app_face_landmarks/main.py loop written out here (detect
-            every frame -> crop_image -> detect -> draw_face of 478 points -> back icon,
-            mode button and caption -> show -> touch), with the same stand-ins.
+Both loops run on the real x86_64 MaixPy (maix images, crop_image, draw_face, display,
+touch) over the same real frames at the camera's 320x224 (tests/data/single_face.mp4 for
+one face, multi_face.jpg for four), with only the camera and the two NPU forwards
+replaced by a tape of real model outputs in maix's own types (bench/device_tape.py,
+recorded by bench/device_replay.py). valgrind's callgrind counts x86 instructions; a
+marker library (bench/cgmark.c) makes it dump the count at every stage boundary, so one
+run gives each stage's instructions per frame, and the start-up.
 
-Per-frame figures are means over the frames after `--warmup` (first frames build
-caches: mesh paths, styles); start-up is everything from the interpreter's start to the
-end of the first frame's `show`, imports included. The detector's own CPU
-post-processing (YOLO decoding + NMS in MaixCDK) is not in the replay: it is counted
-as zero in both loops, which favours the official loop (it runs the detector on every
-frame, ours every `detector.interval` frames at most), so our ratios are upper bounds.
+- ours:     the real app, `app.launch.run(["--backend", "device"])`, settings as saved in
+            data/config.ini (view, face limit 2 or 4, SIG on or off; HUD and buttons on);
+            stages from the app's own StageClock plus the loop's read, input, show, sinks
+            (bench/device_loops.py). The loop's clock runs at 20 fps.
+- official: MaixPy's projects/app_face_landmarks/main.py loop as written there (detect every
+            frame -> crop_image -> detect -> draw_face of 478 points -> back icon, mode
+            button and caption -> show -> touch), with the same stand-ins.
+
+Per-frame figures are means over the frames after `--warmup` (the first frames build
+caches); start-up is everything from the interpreter's start to the end of the first
+frame, imports included, bytecode cached (as on the device after its first start). The
+detector's own CPU post-processing (YOLO decoding and NMS in MaixCDK) is not in the tape:
+it counts as zero in both loops, which favours the official loop (it runs the detector
+on every frame, ours every `detector.interval` frames at most): our ratios are upper
+bounds. The display is MaixPy's PC build (SDL, dummy driver): the same call in both loops,
+its count reported apart in the table.
 """
 from __future__ import annotations
 
@@ -178,6 +187,27 @@ def report(results: dict[str, Counts], warmup: int) -> str:
     return "\n".join(lines)
 
 
+def prepare_root() -> None:
+    """What both apps open at start on a MaixCAM and this root lacks: the model files
+    (their contents are never read: the NPU forwards are replayed) and the official app's
+    back icon."""
+    os.makedirs("/root/models", exist_ok=True)
+    for name in ("yolov8n_face.mud", "face_landmarks.mud"):
+        path = os.path.join("/root/models", name)
+        if not os.path.exists(path):
+            with open(path, "w") as f:
+                f.write("[basic]\ntype = cvimodel\n")
+    icon = "/maixapp/share/icon/ret.png"
+    if not os.path.exists(icon):
+        import cv2
+        import numpy as np
+
+        os.makedirs(os.path.dirname(icon), exist_ok=True)
+        img = np.zeros((32, 32, 4), np.uint8)
+        cv2.arrowedLine(img, (26, 16), (6, 16), (255, 255, 255, 255), 3, tipLength=0.5)
+        cv2.imwrite(icon, img)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--frames", type=int, default=30, help="frames per run")
@@ -192,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     from app.core.settings import SPECS
     signals = "show_signals" in SPECS
     configs = args.configs.split(",") if args.configs else default_configs(signals)
+    if not (ROOT / "bench" / ".build" / "cgmark.so").exists():
+        raise SystemExit("no bench/.build/cgmark.so: run bench/device_cost.sh")
+    prepare_root()
     started = _time.monotonic()
     overhead = marker_overhead()
     print(f"# marker overhead {overhead:.0f} instructions per segment (subtracted)",

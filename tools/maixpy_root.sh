@@ -10,6 +10,9 @@
 #                                    working tree bind-mounted at /src and cwd /src
 #   tools/maixpy_root.sh path        print where the root lives
 #
+# MAIXPY_ROOT_VARIANT=bench selects a second root, the same plus what bench/device_cost.sh
+# needs (see "a variant" below); the tests use the plain one.
+#
 # The root is cached outside the clone in ${XDG_CACHE_HOME:-~/.cache}/maixcam-face-landmarks/
 # and rebuilt only when the recipe below changes (a sha256 stamp of it is kept in the root).
 # Needs root (debootstrap, chroot, mount). A build takes about 2 minutes.
@@ -82,10 +85,57 @@ build_root() {  # $1 = the folder to build in. Each step checks itself: a functi
 }
 # ---- end of the recipe --------------------------------------------------------------------
 
+# ---- a variant: the root of bench/device_cost.sh ---------------------------------------------
+# The same root plus valgrind, and OpenCV's own wheel as cv2: Debian's python3-opencv links
+# every OpenCV module and their dependencies, and importing it costs ten times what the
+# official wheel's does, a cost the device's start-up count must not carry.
+VARIANT="${MAIXPY_ROOT_VARIANT:-}"
+BENCH_DEBS=(valgrind)
+BENCH_WHEELS=(opencv-python-headless==4.12.0.88)
+
+download_bench_wheels() {
+  local platforms=()
+  for p in "${WHEEL_PLATFORMS[@]}"; do platforms+=(--platform "$p"); done
+  python3 -m pip download --no-deps --only-binary=:all: --python-version 3.13 \
+    --implementation cp --abi cp313 --abi abi3 --abi none "${platforms[@]}" \
+    -d "$WHEELS" "${BENCH_WHEELS[@]}"
+}
+
+build_variant() {  # $1 = a freshly built root: add the bench's packages
+  local new=$1
+  cp /etc/resolv.conf "$new/etc/resolv.conf" || return 1
+  unshare --mount --propagation private /bin/bash -ec '
+    root=$1; shift
+    mount -t proc proc "$root/proc"
+    chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+      DEBIAN_FRONTEND=noninteractive sh -ec "apt-get update -q; \
+      apt-get install -y -q --no-install-recommends $*"
+  ' bash "$new" "${BENCH_DEBS[@]}" || return 1
+  mkdir -p "$new/tmp/wheels" || return 1
+  cp "$WHEELS"/opencv_python_headless-*.whl "$new/tmp/wheels/" || return 1
+  chroot "$new" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+    python3 -m pip install --quiet --no-index --no-deps --find-links /tmp/wheels \
+    --break-system-packages --root-user-action=ignore "${BENCH_WHEELS[@]}" || return 1
+  rm -rf "$new/tmp/wheels" "$new"/var/cache/apt/archives/*.deb || return 1
+  chroot "$new" env -i PATH=/usr/bin:/bin HOME=/root python3 -c \
+    'import cv2, sys; sys.exit("/usr/local/" not in cv2.__file__)' || return 1
+  [ -x "$new/usr/bin/valgrind" ]
+}
+
+case "$VARIANT" in
+  "") ;;
+  bench) ROOT="$CACHE/maixpy-root-bench"; LOG="$CACHE/maixpy-root-bench.log" ;;
+  *) echo "maixpy_root: unknown MAIXPY_ROOT_VARIANT '$VARIANT' (bench)" >&2; exit 1 ;;
+esac
+
 recipe_hash() {
   {
     declare -p SUITE DEBS OPENCV_SO_VERSION WHEEL_PINS WHEEL_PLATFORMS
     declare -f download_wheels build_root
+    if [ -n "$VARIANT" ]; then
+      declare -p VARIANT BENCH_DEBS BENCH_WHEELS
+      declare -f download_bench_wheels build_variant
+    fi
   } | sha256sum | cut -d' ' -f1
 }
 
@@ -119,7 +169,7 @@ is_current() {
 build() {
   need_root
   mkdir -p "$CACHE"
-  exec 9>"$CACHE/maixpy-root.lock"
+  exec 9>"$ROOT.lock"
   flock 9  # one build at a time; a second caller waits, then finds the root current
   if is_current; then
     return 0
@@ -131,10 +181,18 @@ build() {
   [ -n "$MIRROR" ] || die "build failed: no Debian archive in this machine's apt sources; set MAIXPY_ROOT_MIRROR"
   download_wheels >>"$LOG" 2>&1 \
     || die "build failed: cannot download the cp313 wheels (${WHEEL_PINS[*]}); see $LOG"
+  if [ -n "$VARIANT" ]; then
+    download_bench_wheels >>"$LOG" 2>&1 \
+      || die "build failed: cannot download the cp313 wheels (${BENCH_WHEELS[*]}); see $LOG"
+  fi
   remove_tree "$new"
   if ! build_root "$new" >>"$LOG" 2>&1; then
     remove_tree "$new"
     die "build failed: debootstrap $SUITE or the wheel install did not complete; see $LOG"
+  fi
+  if [ -n "$VARIANT" ] && ! build_variant "$new" >>"$LOG" 2>&1; then
+    remove_tree "$new"
+    die "build failed: the $VARIANT variant's packages (${BENCH_DEBS[*]} ${BENCH_WHEELS[*]}); see $LOG"
   fi
   recipe_hash >"$new/$STAMP_FILE"
   remove_tree "$ROOT"

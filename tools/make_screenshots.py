@@ -11,6 +11,7 @@ PC's timings would misstate the device). PNGs are posterised just enough to stay
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -53,8 +54,7 @@ def to_frame(face: Face, scale: float, offset: np.ndarray) -> Face:
     d = face.detection
     det = Detection(np.concatenate([(d.box[:2] - offset) * s, d.box[2:] * s]), d.score,
                     (d.keypoints - offset) * s)
-    return Face((face.xy - offset) * s, face.depth, face.xy_crop, face.score, face.valid,
-                face.transform, det, face.track_id)
+    return dataclasses.replace(face, xy=(face.xy - offset) * s, detection=det)
 
 
 def write_png(path: Path, rgb: np.ndarray) -> int:

@@ -6,11 +6,13 @@ field: `xy` is in source-image pixels, `xy_crop` in the landmark model's crop pi
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
-from .geometry import CropTransform
+from . import topology
+from .geometry import CropTransform, box_of_points
 from .signals import Signals
 
 NUM_LANDMARKS = 478
@@ -87,6 +89,12 @@ class Face:
     def points_z(self) -> list[int]:
         """maix layout: `round(-z)` per landmark in crop pixels (larger = closer)."""
         return np.rint(self.depth).astype(np.int32).tolist()
+
+    @functools.cached_property
+    def mesh_box(self) -> np.ndarray:
+        """(4,) float32 `x, y, w, h` around the 468 mesh points (the irises lie inside);
+        computed once per face (the tracker, the overlay and the outputs all ask)."""
+        return box_of_points(self.xy[: topology.NUM_MESH])
 
     def with_track(self, track_id: int) -> "Face":
         return dataclasses.replace(self, track_id=track_id)

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple, Protocol, Sequence
 import numpy as np
 
 from .faces import Detection, Face, NUM_LANDMARKS
-from .geometry import CropRequest, CropTransform, box_of_points
+from .geometry import CropRequest, CropTransform
 from .timing import StageClock
 from . import topology
 
@@ -66,11 +66,6 @@ def largest_first(detections: Sequence[Detection]) -> list[Detection]:
     return sorted(detections, key=lambda d: d.area, reverse=True)
 
 
-def mesh_box(face: Face) -> np.ndarray:
-    """`x, y, w, h` around the face's 468 mesh points (the irises lie inside it)."""
-    return box_of_points(face.xy[: topology.NUM_MESH])
-
-
 class FacePipeline:
     """The stages for one face at a time: detect, crop requests, landmarks.
 
@@ -107,8 +102,10 @@ class FacePipeline:
         return CropRequest.around(box, face.xy[_EYE_A], face.xy[_EYE_B], scale,
                                   model.input_size, integer=model.integer_crops)
 
-    def landmarks_for(self, frame: Any, request: CropRequest, detection: Detection) -> Face:
-        """Run the landmark model on `request`'s crop; the Face keeps `detection`."""
+    def landmarks_for(self, frame: Any, request: CropRequest, detection: Detection,
+                      track_id: int = -1) -> Face:
+        """Run the landmark model on `request`'s crop; the Face keeps `detection` and
+        `track_id` (the track it is for, -1 none)."""
         out = self.landmark_model.infer(frame, request)
         xyz = out.xyz_crop
         if xyz.shape != (NUM_LANDMARKS, 3):
@@ -122,4 +119,5 @@ class FacePipeline:
             valid=bool(out.score >= self.landmark_threshold),
             transform=out.transform,
             detection=detection,
+            track_id=track_id,
         )

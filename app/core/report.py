@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 import numpy as np
 
-from .pipeline import mesh_box
 
 if TYPE_CHECKING:
     from .faces import Face
@@ -516,7 +515,7 @@ class ReportSink(Protocol):
 def face_report(face: "Face") -> FaceReport:
     """A tracked face as its record: the box around its 468 mesh landmarks, its presence
     score and its signals (NaN when they were not measured)."""
-    x, y, w, h = (float(v) for v in mesh_box(face))
+    x, y, w, h = (float(v) for v in face.mesh_box)
     report = FaceReport(face.track_id, (x, y, w, h), float(face.score))
     s = face.signals
     if s is None:

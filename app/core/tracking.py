@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from .faces import Detection, Face
-from .geometry import iou, lands_on
-from .pipeline import SAME_FACE_IOU, FacePipeline, mesh_box
+from .geometry import lands_on
+from .pipeline import SAME_FACE_IOU, FacePipeline
 from .signals import SignalParams, SignalTracker
 from .smoothing import LandmarkSmoother, params_for_strength
 from . import topology
@@ -37,29 +37,24 @@ class Track:
     signal state (None when signals are off).
 
     `face` holds the raw landmarks of the last frame: the next crop follows these, not
-    the smoothed ones. `mesh_box` is computed once per new face (a frame asks for it
-    several times).
+    the smoothed ones.
     """
 
     def __init__(self, track_id: int, face: Face, smoother: LandmarkSmoother | None,
                  signals: SignalTracker | None) -> None:
         self.id = track_id
+        self.face = face
         self.smoother = smoother
         self.signals = signals
-        self.face = face
 
     @property
-    def face(self) -> Face:
-        return self._face
-
-    @face.setter
-    def face(self, face: Face) -> None:
-        self._face = face
-        self.mesh_box = mesh_box(face)
+    def mesh_box(self) -> np.ndarray:
+        return self.face.mesh_box
 
     @property
     def area(self) -> float:
-        return float(self.mesh_box[2] * self.mesh_box[3])
+        _, _, w, h = self.face.mesh_box.tolist()
+        return w * h
 
 
 @dataclass
@@ -136,12 +131,12 @@ class FaceTracker:
             request = self.pipeline.request_from_face(track.face, MESH_ROI_SCALE, box)
             detection = Detection(box, track.face.score, track.face.xy[_EYE_CORNERS])
             with self.pipeline.clock.stage("landmarks"):
-                face = self.pipeline.landmarks_for(frame, request, detection)
+                face = self.pipeline.landmarks_for(frame, request, detection, track.id)
             self.stats.landmark_runs += 1
             if not face.valid:
                 lost = True
                 continue
-            track.face = face.with_track(track.id)
+            track.face = face
             kept.append(track)
         # Two tracks that converged on one face: keep the older (lower id).
         kept.sort(key=lambda tr: tr.id)
@@ -164,11 +159,11 @@ class FaceTracker:
                 continue
             with self.pipeline.clock.stage("landmarks"):
                 face = self.pipeline.landmarks_for(frame, self.pipeline.request_for(detection),
-                                                   detection)
+                                                   detection, self._next_id)
             self.stats.landmark_runs += 1
             if not face.valid:
                 continue
-            track = Track(self._next_id, face.with_track(self._next_id), self._new_smoother(),
+            track = Track(self._next_id, face, self._new_smoother(),
                           self._new_signals(self.signals))
             self._next_id += 1
             if self.tracks and self._overlaps(track.mesh_box, self.tracks):
@@ -179,8 +174,20 @@ class FaceTracker:
     def _boxes(tracks: list[Track]) -> np.ndarray:
         return np.stack([t.mesh_box for t in tracks])
 
-    def _overlaps(self, box: np.ndarray, tracks: list[Track]) -> bool:
-        return bool(iou(box, self._boxes(tracks)).max() > SAME_FACE_IOU)
+    @staticmethod
+    def _overlaps(box: np.ndarray, tracks: list[Track]) -> bool:
+        """Whether `box` overlaps a track's mesh box by more than SAME_FACE_IOU. A handful
+        of boxes: plain float maths, cheaper than numpy calls on them."""
+        ax, ay, aw, ah = box.tolist()
+        for track in tracks:
+            bx, by, bw, bh = track.mesh_box.tolist()
+            iw = min(ax + aw, bx + bw) - max(ax, bx)
+            ih = min(ay + ah, by + bh) - max(ay, by)
+            inter = iw * ih if iw > 0 and ih > 0 else 0.0
+            union = aw * ah + bw * bh - inter
+            if union > 0 and inter / union > SAME_FACE_IOU:
+                return True
+        return False
 
     def _trim(self) -> None:
         """Keep the `max_faces` largest tracks."""

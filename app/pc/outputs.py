@@ -17,7 +17,6 @@ import numpy as np
 
 from ..core.faces import Face
 from ..core.persist import write_atomic
-from ..core.pipeline import mesh_box
 from .files import OutputError, PartFile, write_failed
 from .sources import IMAGE_SUFFIXES
 
@@ -49,7 +48,7 @@ def face_record(face: Face) -> dict:
     the box around its 468 mesh landmarks."""
     record = {
         "score": round(float(face.score), 4),
-        "box": [round(float(v), 2) for v in mesh_box(face)],
+        "box": [round(float(v), 2) for v in face.mesh_box],
         "points": np.round(face.xy.astype(np.float64), 2).tolist(),
         "points_z": face.points_z,
         "track_id": face.track_id,

@@ -154,14 +154,13 @@ def test_landmarks_round_trip_in_quarter_pixels():
 def test_face_report_from_a_tracker_face():
     import dataclasses
 
-    from app.core.pipeline import mesh_box
     from app.core.signals import Signals
     from tests.core._factories import make_face
     xy = face_reports()[0][3][:478]
     face = make_face(xy, track_id=4, score=0.8)
     report = r.face_report(face)  # no signals measured: NaN, no blinks
     assert report.track_id == 4 and report.score == pytest.approx(0.8)
-    assert report.box == pytest.approx(tuple(mesh_box(face)))
+    assert report.box == pytest.approx(tuple(face.mesh_box))
     assert math.isnan(report.mouth) and report.blinks == 0 and report.flags == 0
     signals = Signals((1.0, 2.0, 3.0), (0.9, 1.0), 0.2, (0.1, -0.2), 2, 1.5, True)
     report = r.face_report(dataclasses.replace(face, signals=signals))

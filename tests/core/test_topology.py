@@ -248,13 +248,6 @@ def test_triangles_vs_tesselation():
     assert sum(set(t) <= inner_lips for t in tris) == 18
 
 
-def test_triangles_array():
-    arr = paths.triangles()
-    assert arr.shape == (898, 3) and arr.dtype == np.int32
-    assert np.array_equal(arr, np.asarray(topo.FACEMESH_TRIANGLES))
-    assert not arr.flags.writeable
-
-
 def test_the_tables_module_is_data_only():
     """No numpy, no functions, nothing computed at import beyond frozenset unions."""
     tree = ast.parse(Path(topo.__file__).read_text())

@@ -100,7 +100,6 @@ def test_a_killed_run_leaves_only_whole_frames(tmp_path):
 
 def test_real_tracked_faces_to_the_file(tmp_path):
     """Faces found on a real photo -> the report file -> the same boxes and signals."""
-    from app.core.pipeline import mesh_box
     from tests.core._factories import real_faces
     rgb, faces = real_faces("astronaut.png")
     reports = [core.face_report(f) for f in faces]
@@ -111,7 +110,7 @@ def test_real_tracked_faces_to_the_file(tmp_path):
     decoded = core.decode_faces(body)
     assert decoded.image_size == (512, 512) and len(decoded.faces) == len(faces) >= 1
     for face, back in zip(faces, decoded.faces):
-        np.testing.assert_allclose(back.box, mesh_box(face), atol=0.5)
+        np.testing.assert_allclose(back.box, face.mesh_box, atol=0.5)
         assert abs(back.score - face.score) <= 0.0005
         assert face.signals is not None
         np.testing.assert_allclose(back.pose, face.signals.pose, atol=0.006)

@@ -15,6 +15,14 @@ import numpy as np
 from ..faces import Face
 
 
+def _percentiles(values: np.ndarray, pcts: np.ndarray) -> np.ndarray:
+    """The `pcts` percentiles of `values` as order statistics (nearest rank): one
+    np.partition, a tenth of np.percentile's cost for a colour range that needs no
+    interpolation."""
+    ranks = np.rint(pcts / 100.0 * (len(values) - 1)).astype(np.intp)
+    return np.partition(values, ranks)[ranks].astype(np.float64)
+
+
 class DepthRange:
     """Stateful: `update(faces)` once per frame, then `normalize(face, rng)`.
 
@@ -38,7 +46,7 @@ class DepthRange:
         seen: dict[int, np.ndarray] = {}
         out = []
         for face in faces:  # a few faces; the work per face is vectorised
-            now = np.percentile(face.depth, self.pcts)
+            now = _percentiles(face.depth, self.pcts)
             prev = self._ranges.get(face.track_id) if face.track_id >= 0 else None
             rng = now if prev is None else prev + self.alpha * (now - prev)
             if face.track_id >= 0:

@@ -58,12 +58,6 @@ def tessellation_route() -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=None)
-def triangles() -> np.ndarray:
-    """(898, 3) int32 read-only: the canonical mesh's triangles, MediaPipe's winding."""
-    return _read_only(np.asarray(topo.FACEMESH_TRIANGLES, np.int32))
-
-
-@functools.lru_cache(maxsize=None)
 def subset_index(size: int) -> np.ndarray | None:
     """The landmark indices of a points-view subset (None: all, no gather needed)."""
     if size == topo.NUM_LANDMARKS:

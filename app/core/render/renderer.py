@@ -34,6 +34,7 @@ class _Prepared(NamedTuple):
     iris_index: np.ndarray  # (G, 5)
     iris_specs: tuple[DrawSpec, ...]
     depth_colors: np.ndarray  # (levels, 3) uint8, far first
+    depth_lut: np.ndarray  # (256, 1, 3) uint8: depth step -> its band's colour
 
     @classmethod
     def of(cls, styles: Styles) -> "_Prepared":
@@ -44,8 +45,9 @@ class _Prepared(NamedTuple):
         contours = tuple((paths.trails(tuple(names)), spec) for spec, names in by_spec.items())
         irises = [(IRIS_GROUPS[name], spec) for name, spec in styles.mesh.irises.items()]
         iris_index = np.array([idx for idx, _ in irises], np.intp).reshape(-1, 5)
-        return cls(styles, contours, iris_index, tuple(s for _, s in irises),
-                   styles.depth.colors)
+        colors = styles.depth.colors
+        return cls(styles, contours, iris_index, tuple(s for _, s in irises), colors,
+                   painters.depth_lut(colors))
 
 
 class _FaceCtx(NamedTuple):
@@ -73,7 +75,7 @@ def _draw_points(img: np.ndarray, f: _FaceCtx, p: _Prepared, vs: ViewState) -> N
 def _draw_depth(img: np.ndarray, f: _FaceCtx, p: _Prepared, vs: ViewState) -> None:
     assert f.depth_range is not None
     depth01 = DepthRange.normalize(f.face.depth, f.depth_range)
-    painters.depth_fill(img, f.face.xy, f.pts, depth01, p.styles.depth, p.depth_colors)
+    painters.depth_fill(img, f.face.xy, f.pts, depth01, p.styles.depth, p.depth_lut)
     painters.paths(img, f.pts, paths.trails(("contours",)), p.styles.depth.outline)
 
 

@@ -114,14 +114,14 @@ class PointsStyle(NamedTuple):
 
 
 class DepthStyle(NamedTuple):
-    """Depth view: mesh triangles filled by depth (near = warm), drawn far to near.
+    """Depth view: the face inside its outline coloured by depth (near = warm), in bands.
 
-    levels:     colour buckets (one cv2.fillPoly call each).
-    alpha:      opacity of the fill over the frame (1 = opaque, cheapest).
+    levels:     colour bands (the legend shows them).
+    alpha:      opacity of the colour over the frame (1 = opaque, cheapest).
     lut_lo/hi:  the part of the colour map used (its darkest ends vanish on dark scenes).
-    cull_back:  skip triangles facing away from the camera (they lie behind the front
-                ones; drawing them in one fillPoly would XOR where they overlap).
-    outline:    optional contour lines over the fill for structure.
+    cells:      depth grid cells across the face (the landmarks' depths are averaged per
+                cell, then interpolated); cell_min_px: the smallest cell, in pixels.
+    outline:    optional contour lines over the colour for structure.
     """
 
     levels: int = 16
@@ -129,7 +129,8 @@ class DepthStyle(NamedTuple):
     lut: np.ndarray = colormap.TURBO_LUT  # (256, 3) uint8 RGB, read-only
     lut_lo: float = 0.08
     lut_hi: float = 0.95
-    cull_back: bool = True
+    cells: int = 18
+    cell_min_px: float = 3.0
     outline: DrawSpec | None = DrawSpec((40, 40, 40), 1, antialias=True)
 
     @property

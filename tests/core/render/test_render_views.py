@@ -105,7 +105,6 @@ def test_signal_layer_draws_axes_from_the_nose_and_gauges_beside_the_face(astron
     frame's right edge they move left of it), and nothing for a face without signals."""
     import dataclasses
 
-    from app.core.pipeline import mesh_box
     rgb, face = astronaut
     assert face.signals is not None
     base = rgb.copy()
@@ -115,7 +114,7 @@ def test_signal_layer_draws_axes_from_the_nose_and_gauges_beside_the_face(astron
     diff = (drawn != base).any(axis=2)
     nx, ny = np.rint(face.xy[1]).astype(int)
     assert diff[ny - 3:ny + 4, nx - 3:nx + 4].any()  # the axes start at the nose tip
-    x, y, w, h = np.rint(mesh_box(face)).astype(int)
+    x, y, w, h = np.rint(face.mesh_box).astype(int)
     assert diff[y:y + h // 2, x + w:x + w + h // 4].sum() > 50  # gauges on the right
     assert not diff[:, : x - 2].any()  # nothing left of the face
     at_edge = moved(face, 1.0, (rgb.shape[1] - (x + w) - 3, 0))
@@ -123,7 +122,7 @@ def test_signal_layer_draws_axes_from_the_nose_and_gauges_beside_the_face(astron
     Renderer().draw(edge, [at_edge], ViewState(View.MESH, show_hud=False, show_signals=True))
     plain = rgb.copy()
     Renderer().draw(plain, [at_edge], _quiet(ViewState(View.MESH)))
-    ex = int(round(float(mesh_box(at_edge)[0])))
+    ex = int(round(float(at_edge.mesh_box[0])))
     assert ((edge != plain).any(axis=2)[y:y + h // 2, ex - h // 4:ex]).sum() > 50  # left
     unmeasured = rgb.copy()
     Renderer().draw(unmeasured, [dataclasses.replace(face, signals=None)],
