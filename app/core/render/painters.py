@@ -8,6 +8,7 @@ sub-pixel positions. cv2 clips everything, so faces partly outside the frame are
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Sequence
 
@@ -19,7 +20,7 @@ from ..signals import pose_matrix
 from ..geometry import box_of_points
 from . import sprites
 from .paths import Paths, trails
-from .styles import BoxStyle, DepthStyle, DrawSpec, LegendStyle, SignalStyle, TextStyle
+from .styles import RGB, BoxStyle, DepthStyle, DrawSpec, LegendStyle, SignalStyle, TextStyle
 
 SHIFT = 4  # fractional bits of cv2 drawing coordinates
 ONE = 1 << SHIFT
@@ -77,22 +78,78 @@ def iris_circles(img: np.ndarray, xy: np.ndarray, groups: np.ndarray,
 
 def dots(img: np.ndarray, pts: np.ndarray, spec: DrawSpec | None,
          index: np.ndarray | None = None) -> None:
-    """Filled dots of `spec.radius` at fixed-point `pts` (or `pts[index]`); one cv2 call.
+    """Filled dots of `spec.radius` at fixed-point `pts` (or `pts[index]`).
 
-    Each dot is a zero-length segment: cv2 draws thick lines with round caps, so a
-    segment from p to p is a disc of diameter `thickness` (measured: as fast as numpy
-    stamping, and anti-aliased when asked).
+    Hard-edged dots are stamped: the centres are set in a mask around them, one
+    `cv2.dilate` grows each into a disc and two masked cv2 calls paint them (x86: 0.4
+    against 1.7 million instructions for 478 dots drawn as thick lines). Anti-aliased
+    dots keep sub-pixel centres: each is a zero-length segment, which cv2 draws with
+    round caps as a disc of diameter `thickness`, all in one call.
     """
     if spec is None:
         return
     p = pts if index is None else pts[index]
     if len(p) == 0:
         return
-    segs = np.repeat(p[:, None, :], 2, axis=1)  # (N, 2, 2)
-    # An (N, 2, 2) array is N polylines to cv2 (no list of N arrays to build); its stubs
-    # only know sequences.
-    cv2.polylines(img, segs, False, spec.color_rgb, max(1, 2 * spec.radius),  # type: ignore[call-overload]
-                  line_type(spec), SHIFT)
+    if spec.antialias:
+        segs = np.repeat(p[:, None, :], 2, axis=1)  # (N, 2, 2)
+        # An (N, 2, 2) array is N polylines to cv2 (no list of N arrays to build); its
+        # stubs only know sequences.
+        cv2.polylines(img, segs, False, spec.color_rgb, max(1, 2 * spec.radius),  # type: ignore[call-overload]
+                      cv2.LINE_AA, SHIFT)
+        return
+    _stamp_discs(img, (p + ONE // 2) >> SHIFT, max(spec.radius, 1), spec.color_rgb)
+
+
+@functools.lru_cache(maxsize=16)
+def _disc(radius: int) -> np.ndarray:
+    """The disc cv2 draws for a zero-length segment of thickness 2 x `radius` at an
+    integer centre, as a dilation kernel."""
+    side = 2 * radius + 1
+    kernel = np.zeros((side, side), np.uint8)
+    cv2.line(kernel, (radius, radius), (radius, radius), 1, 2 * radius, cv2.LINE_8)
+    return kernel
+
+
+def _stamp_discs(img: np.ndarray, centres: np.ndarray, radius: int, rgb: RGB) -> None:
+    """Discs of `radius` at integer pixel `centres` (N, 2), clipped to `img`."""
+    h, w = img.shape[:2]
+    # Centres within `radius` of the frame; off-frame and NaN points (INT_MIN) drop out.
+    # (One unsigned compare per axis: cheaper than a reduction over (N, 2).)
+    sx, sy = (centres + radius).view(np.uint32).T
+    c = np.ascontiguousarray(centres[(sx < w + 2 * radius) & (sy < h + 2 * radius)])
+    if len(c) == 0:
+        return
+    # The mask covers the discs' pixels inside the frame, plus `radius` on every side
+    # for the centres that lie outside it.
+    bx, by, bw, bh = cv2.boundingRect(c)
+    x0, y0 = max(bx - radius, 0), max(by - radius, 0)
+    x1, y1 = min(bx + bw + radius, w), min(by + bh + radius, h)
+    mask = np.zeros((y1 - y0 + 2 * radius, x1 - x0 + 2 * radius), np.uint8)
+    mask[c[:, 1] - (y0 - radius), c[:, 0] - (x0 - radius)] = 255
+    inside = cv2.dilate(mask, _disc(radius))[radius:radius + y1 - y0, radius:radius + x1 - x0]
+    # A masked copy from a plain colour: ~10x cheaper than masked arithmetic.
+    cv2.copyTo(_SOLIDS.of(rgb, y1 - y0, x1 - x0), inside, img[y0:y1, x0:x1])
+
+
+class _Solids:
+    """Plain-colour images to copy from, one per colour, grown as frames ask."""
+
+    def __init__(self) -> None:
+        self._by_colour: dict[RGB, np.ndarray] = {}
+
+    def of(self, rgb: RGB, height: int, width: int) -> np.ndarray:
+        solid = self._by_colour.get(rgb)
+        if solid is None or solid.shape[0] < height or solid.shape[1] < width:
+            shape = (height, width) if solid is None else (max(height, solid.shape[0]),
+                                                           max(width, solid.shape[1]))
+            solid = np.empty((*shape, 3), np.uint8)
+            solid[:] = rgb
+            self._by_colour[rgb] = solid
+        return solid[:height, :width]
+
+
+_SOLIDS = _Solids()
 
 
 def depth_fill(img: np.ndarray, xy: np.ndarray, pts: np.ndarray, depth01: np.ndarray,

@@ -49,10 +49,17 @@ class Sprite(NamedTuple):
 
 
 class Canvas:
-    """Builds a Sprite from layers painted back to front ("over" compositing)."""
+    """Builds a Sprite from layers painted back to front ("over" compositing).
+
+    Kept as one float32 plane per channel: whole-plane arithmetic on contiguous 2-D
+    arrays, where broadcasting an (h, w, 1) alpha over (h, w, 3) colour sends numpy
+    through its buffered iterator (x86: ~3 against ~0.4 million instructions for a HUD
+    line, which is re-made a couple of times a second).
+    """
 
     def __init__(self, width: int, height: int) -> None:
-        self.colour: np.ndarray = np.zeros((height, width, 3), np.float32)  # premultiplied
+        self.planes: list[np.ndarray] = [np.zeros((height, width), np.float32)
+                                         for _ in range(3)]  # premultiplied R, G, B
         self.alpha: np.ndarray = np.zeros((height, width), np.float32)
 
     def mask(self) -> np.ndarray:
@@ -60,10 +67,14 @@ class Canvas:
         return np.zeros(self.alpha.shape, np.uint8)
 
     def over(self, coverage: np.ndarray, rgb: RGB, opacity: float = 1.0) -> None:
-        a = coverage.astype(np.float32) * np.float32(opacity / 255.0)
+        a = coverage.astype(np.float32)
+        a *= np.float32(opacity / 255.0)
         keep = 1.0 - a
-        self.colour = self.colour * keep[:, :, None] + a[:, :, None] * np.asarray(rgb, np.float32)
-        self.alpha = a + self.alpha * keep
+        for plane, value in zip(self.planes, rgb):
+            plane *= keep
+            plane += a * np.float32(value)
+        self.alpha *= keep
+        self.alpha += a
 
     def text(self, s: str, org: tuple[int, int], cap_px: float, style: TextStyle) -> None:
         """Outlined text with its baseline's left end at `org`: the outline (LINE_8, hidden
@@ -76,9 +87,9 @@ class Canvas:
         self.over(fill, style.color_rgb)
 
     def sprite(self) -> Sprite:
-        colour = np.clip(np.rint(self.colour), 0, 255).astype(np.uint8)
+        colour = cv2.merge([np.clip(np.rint(p), 0, 255).astype(np.uint8) for p in self.planes])
         transparency = np.rint(255.0 * (1.0 - self.alpha)).astype(np.uint8)
-        return Sprite(colour, np.repeat(transparency[:, :, None], 3, axis=2))
+        return Sprite(colour, cv2.merge([transparency] * 3))
 
 
 def text_scale(cap_px: float) -> float:
