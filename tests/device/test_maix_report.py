@@ -24,20 +24,12 @@ from app.device.comm import MaixCommReporter  # noqa: E402
 from tests._report_cases import (GOLDEN_BIN, GOLDEN_JSON, HEADER_INT, Case,  # noqa: E402
                                  cases, face_reports)
 from tests._report_streams import random_face  # noqa: E402
+from tools.make_report_fixtures import maix_frame  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def maix_protocol():
     return protocol.Protocol(1024, HEADER_INT)
-
-
-def maix_frame(p, case: Case) -> bytes:
-    if case.response is None:
-        return bytes(p.encode_report(case.cmd, case.body))
-    if case.response.ok:
-        return bytes(p.encode_resp_ok(case.cmd, case.response.body))
-    return bytes(p.encode_resp_err(case.cmd, err.Err(case.response.error),
-                                   case.response.message))
 
 
 def ours(case: Case) -> bytes:
