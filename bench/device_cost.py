@@ -18,7 +18,9 @@ run gives each stage's instructions per frame, and the start-up.
 - ours:     the real app, `app.launch.run(["--backend", "device"])`, settings as saved in
             data/config.ini (view, face limit 2 or 4, SIG on or off; HUD and buttons on);
             stages from the app's own StageClock plus the loop's read, input, show, sinks
-            (bench/device_loops.py). The loop's clock runs at 20 fps.
+            (bench/device_loops.py). The loop's clock runs at 20 fps. Face reports go out
+            every frame over the Maix communication protocol as on a wired device: the
+            UART is cut (MaixPy's PC build has none), MaixCDK's encoder frames each one.
 - official: MaixPy's projects/app_face_landmarks/main.py loop as written there (detect every
             frame -> crop_image -> detect -> draw_face of 478 points -> back icon, mode
             button and caption -> show -> touch), with the same stand-ins.
@@ -74,27 +76,31 @@ STAGE_ROWS = (  # (row, stages of ours, stages of the official loop)
 class Counts:
     """One counted run: instructions per (frame, stage) segment, and the start-up."""
 
-    segments: dict[tuple[int, str], int]
+    segments: dict[tuple[int, str], list[int]]  # (frame, stage): each segment's count
     overhead: float  # instructions one marker boundary adds to a segment
+
+    def _net(self, counts: list[int]) -> float:
+        return sum(max(ir - self.overhead, 0.0) for ir in counts)
 
     def per_frame(self, first: int) -> dict[str, float]:
         """Mean instructions per frame of each stage over frames >= first."""
         frames = sorted({f for f, _ in self.segments if f >= first})
         totals: dict[str, float] = {}
-        for (frame, stage), ir in self.segments.items():
-            if frame >= first and frame in frames:
-                totals[stage] = totals.get(stage, 0.0) + max(ir - self.overhead, 0.0)
-        return {stage: ir / max(len(frames) - 1, 1) for stage, ir in totals.items()}
+        for (frame, stage), counts in self.segments.items():
+            if frame >= first:
+                totals[stage] = totals.get(stage, 0.0) + self._net(counts)
+        return {stage: ir / max(len(frames), 1) for stage, ir in totals.items()}
 
     def startup(self) -> float:
         """Interpreter start to the end of the first frame (the harness's own set-up out)."""
-        return sum(ir - self.overhead for (frame, stage), ir in self.segments.items()
+        return sum(self._net(counts) for (frame, stage), counts in self.segments.items()
                    if (frame == -1 and stage != "harness") or frame == 0)
 
 
-def parse_dumps(folder: Path) -> dict[tuple[int, str], int]:
-    """Sum callgrind's dumps by their `<frame>|<stage>` trigger label."""
-    segments: dict[tuple[int, str], int] = {}
+def parse_dumps(folder: Path) -> dict[tuple[int, str], list[int]]:
+    """Callgrind's dumps grouped by their `<frame>|<stage>` trigger label (a stage can
+    run several times a frame: one crop per face)."""
+    segments: dict[tuple[int, str], list[int]] = {}
     trigger = "desc: Trigger: Client Request: "
     for path in folder.glob("cg.out.*"):
         label, total = None, None
@@ -108,7 +114,7 @@ def parse_dumps(folder: Path) -> dict[tuple[int, str], int]:
         if label and total is not None and "|" in label:
             frame, stage = label.split("|", 1)
             key = (int(frame), stage)
-            segments[key] = segments.get(key, 0) + total
+            segments.setdefault(key, []).append(total)
     return segments
 
 
@@ -144,7 +150,7 @@ def marker_overhead() -> float:
     work = BUILD / "work" / "calibrate"
     work.mkdir(parents=True, exist_ok=True)
     child(["calibrate"], work, counted_into=work / "dumps")
-    return parse_dumps(work / "dumps").get((-1, "empty"), 0) / CALIBRATION_SEGMENTS
+    return sum(parse_dumps(work / "dumps").get((-1, "empty"), [])) / CALIBRATION_SEGMENTS
 
 
 def default_configs(signals: bool) -> list[str]:

@@ -120,6 +120,9 @@ def run_ours(view: str, signals: bool, faces: int) -> None:
     app_loop.draw_ui = staged("buttons", ui_paint.draw_ui)
     renderer.painters.hud = staged("hud", painters.hud)
     from app import launch
+    from app.device import comm
+
+    comm.open_comm = _uart_stand_in  # the app reports every frame, as on a wired device
 
     from app.core.settings import SPECS
 
@@ -128,6 +131,37 @@ def run_ours(view: str, signals: bool, faces: int) -> None:
         settings["show_signals"] = "true" if signals else "false"
     _write_settings(settings)
     launch.run(["--backend", "device"])
+
+
+class _UartStandIn:
+    """maix.comm.CommProtocol with the UART cut off (MaixPy's PC build has no UART for
+    it): each report is framed by MaixCDK's own protocol encoder (header, length, flags,
+    CRC, in C), as CommProtocol.report does before it writes; nothing is ever waiting in
+    the receive buffer. The UART write itself (a syscall) is not counted."""
+
+    def __init__(self) -> None:
+        from maix import err, protocol
+
+        self._encoder = protocol.Protocol(buff_size=1024)
+        self._ok = err.Err.ERR_NONE
+        self.sent_bytes = 0
+
+    def report(self, cmd, body):
+        self.sent_bytes += len(self._encoder.encode_report(cmd, body))
+        return self._ok
+
+    def get_msg(self, timeout=0):
+        return None
+
+    def resp_ok(self, cmd, body):
+        return self._ok
+
+    def resp_err(self, cmd, code, msg):
+        return self._ok
+
+
+def _uart_stand_in(log=None):
+    return _UartStandIn()
 
 
 def _staged_sink(sink):

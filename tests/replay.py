@@ -106,18 +106,19 @@ class ReplayLandmarker:
     def infer(self, frame: ReplayFrame, request: CropRequest) -> LandmarkOutput:
         self.calls += 1
         transform = crop_transform(request)
-        xyz = np.zeros((478, 3), np.float32)
+        nothing = LandmarkOutput(np.zeros((478, 2), np.float32), np.zeros(478, np.float32),
+                                 0.0, transform)
         if frame.index == BLANK:
-            return LandmarkOutput(xyz, 0.0, transform)
+            return nothing
         faces, scores = frame.clip.faces(frame.index)
         if not len(faces):
-            return LandmarkOutput(xyz, 0.0, transform)
+            return nothing
         w, h = transform.size
         centre = transform.crop_to_image(np.array([[w / 2, h / 2]], np.float32))[0]
         miss = np.linalg.norm(faces[:, :, :2].mean(axis=1) - centre, axis=1) / transform.side
         best = int(np.argmin(miss))
         if miss[best] > CENTRE_TOLERANCE:
-            return LandmarkOutput(xyz, 0.0, transform)
-        xyz[:, :2] = transform.image_to_crop(faces[best, :, :2])
-        xyz[:, 2] = faces[best, :, 2] / transform.pixels_per_crop_pixel
-        return LandmarkOutput(xyz, float(scores[best]), transform)
+            return nothing
+        depth = -faces[best, :, 2] / transform.pixels_per_crop_pixel
+        return LandmarkOutput(transform.image_to_crop(faces[best, :, :2]),
+                              depth.astype(np.float32), float(scores[best]), transform)

@@ -20,12 +20,15 @@ from . import topology
 class LandmarkOutput(NamedTuple):
     """What a landmark model returns for one crop.
 
-    xyz_crop:  (478, 3) float32 in crop pixels; z as the model gives it (negative = closer).
+    xy_crop:   (478, 2) float32 in crop pixels.
+    depth:     (478,) float32, the model's -z in crop pixels (larger = closer; maix's
+               points_z, unrounded on a PC).
     score:     face presence probability in [0, 1].
     transform: the crop's image <-> crop maps.
     """
 
-    xyz_crop: np.ndarray
+    xy_crop: np.ndarray
+    depth: np.ndarray
     score: float
     transform: CropTransform
 
@@ -107,14 +110,13 @@ class FacePipeline:
         """Run the landmark model on `request`'s crop; the Face keeps `detection` and
         `track_id` (the track it is for, -1 none)."""
         out = self.landmark_model.infer(frame, request)
-        xyz = out.xyz_crop
-        if xyz.shape != (NUM_LANDMARKS, 3):
-            raise ValueError(f"landmark model gave {xyz.shape}, expected ({NUM_LANDMARKS}, 3)")
-        xy_crop = np.ascontiguousarray(xyz[:, :2], dtype=np.float32)
+        if out.xy_crop.shape != (NUM_LANDMARKS, 2) or out.depth.shape != (NUM_LANDMARKS,):
+            raise ValueError(f"landmark model gave {out.xy_crop.shape} points and "
+                             f"{out.depth.shape} depths, expected {NUM_LANDMARKS}")
         return Face(
-            xy=out.transform.crop_to_image(xy_crop),
-            depth=(-xyz[:, 2]).astype(np.float32),
-            xy_crop=xy_crop,
+            xy=out.transform.crop_to_image(out.xy_crop),
+            depth=out.depth,
+            xy_crop=out.xy_crop,
             score=float(out.score),
             valid=bool(out.score >= self.landmark_threshold),
             transform=out.transform,

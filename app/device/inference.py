@@ -187,11 +187,9 @@ class MaixLandmarker:
         with self.clock.stage("landmark"):
             # conf_th 0: points are always decoded; the core applies the settings' threshold.
             obj = self.model.detect(crop, conf_th=0.0, landmarks_abs=False, landmarks_rel=True)
-        points_z = int_array(obj.points_z)  # round(-z)
-        xyz = np.empty((len(points_z), 3), np.float32)
-        xyz[:, :2] = _bin_centres(int_array(obj.points).reshape(-1, 2).astype(np.float32))
-        np.negative(points_z, out=xyz[:, 2], casting="unsafe")
-        return LandmarkOutput(xyz, float(obj.score), crop_transform(request))
+        xy_crop = _bin_centres(int_array(obj.points).reshape(-1, 2).astype(np.float32))
+        depth = int_array(obj.points_z).astype(np.float32)  # points_z = round(-z)
+        return LandmarkOutput(xy_crop, depth, float(obj.score), crop_transform(request))
 
 
 def rgb_view(frame: image.Image) -> np.ndarray:

@@ -105,8 +105,8 @@ class AttentionLandmarker:
                 logit = self.presence_logit()
         with self.clock.stage("iris"):
             self.model.refine(xyz)
-        xyz[:, :2] -= PIXEL_CENTRE
-        return LandmarkOutput(xyz, _sigmoid(logit), transform)
+        xy_crop = np.subtract(xyz[:, :2], PIXEL_CENTRE, dtype=np.float32)
+        return LandmarkOutput(xy_crop, np.negative(xyz[:, 2]), _sigmoid(logit), transform)
 
     def presence_logit(self) -> float:
         """The 468-point model's face logit on the crop in the attention model's input
