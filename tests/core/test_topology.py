@@ -6,11 +6,9 @@ import ast
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from app.core import topology as topo
-from app.core.render import paths
 
 ROOT = Path(__file__).resolve().parents[2]
 
