@@ -34,17 +34,12 @@ NUMPY_CALLS = {"raw (smoothing 0)": 4, "smoothed": 4 + 1 + 19 + 1}
 
 
 def real_landmarks(video: Path) -> list[tuple[np.ndarray, np.ndarray, float]]:
-    from app.core.pipeline import FacePipeline
-    from app.core.tracking import FaceTracker
-    from app.pc.detector import BlazeFaceDetector
-    from app.pc.landmarker import AttentionLandmarker
+    from app import backends
     from app.pc.sources import Source
 
-    models = ROOT / "models" / "pc"
-    detector = BlazeFaceDetector(models, "auto")
-    detector.still = False
-    tracker = FaceTracker(FacePipeline(detector, AttentionLandmarker(models)), max_faces=1,
-                          smoothing=0.0)
+    settings = Settings(max_faces=1, smoothing=0.0)  # raw landmarks: the signals smooth
+    models = backends.pc_models(settings, still=False, tracking=True)
+    tracker = backends.make_tracker(models, settings, tracking=True)
     source = Source.open(str(video))
     out = []
     try:
