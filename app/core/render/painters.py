@@ -17,7 +17,7 @@ import numpy as np
 
 from ..faces import Detection, Face
 from ..signals import pose_matrix
-from ..geometry import box_of_points
+from ..geometry import apply_affine
 from . import sprites
 from .paths import Paths, trails
 from .styles import RGB, BoxStyle, DepthStyle, DrawSpec, LegendStyle, SignalStyle, TextStyle
@@ -153,7 +153,7 @@ _SOLIDS = _Solids()
 
 
 def depth_fill(img: np.ndarray, xy: np.ndarray, pts: np.ndarray, depth01: np.ndarray,
-               style: DepthStyle, lut: np.ndarray) -> None:
+               box: np.ndarray, style: DepthStyle, lut: np.ndarray) -> None:
     """The face coloured by depth inside its outline: the landmarks' depths averaged on a
     coarse grid over the face (a few pixels a cell), gaps closed by a normalised blur,
     the grid stretched bilinearly onto the face's pixels and coloured through `lut`.
@@ -163,16 +163,24 @@ def depth_fill(img: np.ndarray, xy: np.ndarray, pts: np.ndarray, depth01: np.nda
 
     xy:      (478, 2) float image px; pts: the same in fixed point (the outline polygon);
     depth01: (478,) in [0, 1], 1 = nearest;
+    box:     `x, y, w, h` around the face (its cached Face.mesh_box);
     lut:     (256, 1, 3) uint8, the colour of each depth step (depth_lut), far first.
     """
-    x0, y0, x1, y1 = _clipped_box(xy, img.shape)
+    h, w = img.shape[:2]
+    bx, by, bw, bh = (float(v) for v in box)
+    # The part of the box (and a pixel around it) on the frame, in plain floats: numpy's
+    # min/max down an (N, 2) array's columns cost more than the whole grid.
+    x0, y0 = max(math.floor(bx) - 1, 0), max(math.floor(by) - 1, 0)
+    x1, y1 = min(math.ceil(bx + bw) + 2, w), min(math.ceil(by + bh) + 2, h)
     if x1 <= x0 or y1 <= y0:
         return
-    bx, by, bw, bh = (float(v) for v in box_of_points(xy))
     cell = max(style.cell_min_px, max(bw, bh) / style.cells)
     cols, rows = int(bw / cell) + 1, int(bh / cell) + 1
-    where = ((xy - np.array([bx, by], np.float32)) * np.float32(1.0 / cell)).astype(np.intp)
-    index = np.clip(where[:, 1], 0, rows - 1) * cols + np.clip(where[:, 0], 0, cols - 1)
+    # Each landmark's cell: one affine, truncated; "clip" keeps a point that rounding (or
+    # an iris beyond the mesh box) puts past an edge in the edge's cell.
+    to_cells = np.array([[1.0 / cell, 0.0, -bx / cell], [0.0, 1.0 / cell, -by / cell]])
+    where = apply_affine(to_cells, xy).astype(np.intp)
+    index = np.ravel_multi_index((where[:, 1], where[:, 0]), (rows, cols), mode="clip")
     sums: np.ndarray = np.bincount(index, depth01, rows * cols).astype(np.float32)
     counts: np.ndarray = np.bincount(index, None, rows * cols).astype(np.float32)
     sums, counts = sums.reshape(rows, cols), counts.reshape(rows, cols)
@@ -204,16 +212,6 @@ def depth_lut(colors: np.ndarray) -> np.ndarray:
     levels = len(colors)
     bucket = np.minimum(np.arange(256) * levels // 256, levels - 1)
     return np.ascontiguousarray(colors[bucket].reshape(256, 1, 3))
-
-
-def _clipped_box(xy: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
-    """Integer `x0, y0, x1, y1` around `xy` (plus a pixel), clipped to the frame."""
-    h, w = shape[:2]
-    lo = np.floor(xy.min(axis=0)) - 1
-    hi = np.ceil(xy.max(axis=0)) + 2
-    x0, y0 = (int(v) for v in np.clip(lo, 0, [w, h]))
-    x1, y1 = (int(v) for v in np.clip(hi, 0, [w, h]))
-    return x0, y0, x1, y1
 
 
 NOSE_TIP = 1

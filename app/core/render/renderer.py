@@ -75,7 +75,8 @@ def _draw_points(img: np.ndarray, f: _FaceCtx, p: _Prepared, vs: ViewState) -> N
 def _draw_depth(img: np.ndarray, f: _FaceCtx, p: _Prepared, vs: ViewState) -> None:
     assert f.depth_range is not None
     depth01 = DepthRange.normalize(f.face.depth, f.depth_range)
-    painters.depth_fill(img, f.face.xy, f.pts, depth01, p.styles.depth, p.depth_lut)
+    painters.depth_fill(img, f.face.xy, f.pts, depth01, f.face.mesh_box, p.styles.depth,
+                        p.depth_lut)
     painters.paths(img, f.pts, paths.trails(("contours",)), p.styles.depth.outline)
 
 
