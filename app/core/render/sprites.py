@@ -130,10 +130,10 @@ def text_sprite(s: str, cap_px: float, style: TextStyle) -> TextSprite:
     org = (pad, pad + th)
     cv2.putText(outline, s, org, FONT, text_scale(cap_px), 255, thick + 2, cv2.LINE_8)
     cv2.putText(fill, s, org, FONT, text_scale(cap_px), 255, thick, cv2.LINE_AA)
-    return TextSprite(outlined(outline, fill, style), pad, pad + th, tw, th)
+    return TextSprite(_outlined(outline, fill, style), pad, pad + th, tw, th)
 
 
-def outlined(outline: np.ndarray, fill: np.ndarray, style: TextStyle) -> Sprite:
+def _outlined(outline: np.ndarray, fill: np.ndarray, style: TextStyle) -> Sprite:
     """Canvas.text's composite (the fill over the outline), straight in uint8: the
     outline is drawn without anti-aliasing, all or nothing, so with f the fill's and o
     the outline's coverage (0..1) alpha is max(o, f) and the premultiplied colour
