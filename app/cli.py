@@ -34,6 +34,14 @@ def positive_int(text: str) -> int:
     return value
 
 
+def file_path(text: str) -> Path:
+    """An output file's path; `-` is standard output. A path ending in a slash names a
+    folder (Path() would drop the slash and write a file of that name)."""
+    if text.endswith(("/", "\\")) or text in (".", ".."):
+        raise argparse.ArgumentTypeError(f"{text} names a folder; give a file name")
+    return Path(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="main.py",
@@ -54,13 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
                              f"present, else the demo video {DEMO_SOURCE.relative_to(APP_DIR)}); "
                              "or many stills: a folder (its images, by name), several "
                              "paths, a glob pattern")
-    parser.add_argument("--json", metavar="OUT.jsonl", type=Path,
+    parser.add_argument("--json", metavar="OUT.jsonl", type=file_path,
                         help="write one JSON line per frame (per image): faces (score, box, "
-                             "478 points, points_z, signals) and stage times in ms")
-    parser.add_argument("--report", metavar="OUT.bin", type=Path,
+                             "478 points, points_z, signals) and stage times in ms; - for "
+                             "standard output")
+    parser.add_argument("--report", metavar="OUT.bin", type=file_path,
                         help="write the Maix protocol byte stream the device sends to a "
                              "microcontroller (face reports, frame for frame); read it with "
-                             "tools/face_report.py")
+                             "tools/face_report.py; - for standard output")
     parser.add_argument("--output", metavar="OUT.mp4|OUT.png|FOLDER", type=Path,
                         help="write the annotated video (.mp4/.mov/.avi/.mkv) or image "
                              "(.png/.jpg/...); many stills: a folder, same file names")

@@ -216,6 +216,17 @@ def _source_specs(args: argparse.Namespace) -> tuple[list[str], bool]:
     return ["0" if _camera_present() else str(DEMO_SOURCE)], True
 
 
+def _files_read(args: argparse.Namespace, defaults: Settings) -> list[tuple[str, Path]]:
+    """The files a PC run reads besides its source, which no output may replace."""
+    reads = [("app.yaml", MANIFEST), ("app.yaml's cache", MANIFEST_CACHE)]
+    if args.settings is None:  # given, it is checked as --settings
+        reads.append(("the settings file", PC_SETTINGS))
+    models = backends.pc_models_dir(defaults)
+    if models.is_dir():
+        reads += [("a model", path) for path in models.rglob("*") if path.is_file()]
+    return reads
+
+
 def _wants_window(args: argparse.Namespace) -> bool:
     if args.headless:
         return False
@@ -242,7 +253,7 @@ def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
                     "fetched yet: run ./build.sh setup, or pass --source")
     request = Request(specs, args.json, args.output, args.settings, window=_wants_window(args),
                       demo=demo, no_tracking=args.no_tracking, max_frames=args.max_frames,
-                      report=args.report)
+                      report=args.report, reads=_files_read(args, defaults))
     # From here a stop signal (Ctrl-C, SIGTERM, SIGHUP) is a request, honoured between
     # frames, or once the models are loaded: never a traceback, never a cut file.
     with StopRequest() as stop:
@@ -281,7 +292,6 @@ def _open_media(run: "PcRun") -> "MediaWriter | ImageFolder | None":
     if media is None or run.window:
         return None
     if run.source.many:
-        media.mkdir(exist_ok=True)
         source = run.source
         return ImageFolder(media, name_of=lambda: source.current)
     return MediaWriter(media, run.source.fps)

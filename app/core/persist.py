@@ -322,6 +322,15 @@ def _umask() -> int:
     return mask
 
 
+NAME_MAX = 255  # bytes in one file name (ext4, XFS, btrfs, tmpfs)
+
+
+def cut_name(name: str, limit: int) -> str:
+    """`name` cut to at most `limit` bytes, for a temporary name that must fit in a file
+    name as the final one does (it may end mid-character: it is never shown)."""
+    return os.fsdecode(os.fsencode(name)[:max(limit, 1)])
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace `path` with `data`: a synced temp file in the same folder, renamed over it
     (see `install`). OSError if `path` is not a regular file or absent, or if the write
@@ -332,7 +341,9 @@ def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     import tempfile  # only when a file is written: not on every start
 
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    # NAME.XXXXXXXX.tmp: the name gives up its last bytes to fit (13 for the rest)
+    fd, tmp = tempfile.mkstemp(prefix=cut_name(path.name, NAME_MAX - 13) + ".", suffix=".tmp",
+                               dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable
 
-from ..core.persist import install, not_a_regular_file
+from ..core.persist import NAME_MAX, cut_name, install, not_a_regular_file
 
 
 class OutputError(ValueError):
@@ -39,19 +39,26 @@ def check_folder_writable(folder: Path, what: str) -> None:
         raise OutputError(f"{what}: cannot write in the folder {folder}")
 
 
+STDOUT = Path("-")  # `--json -`, `--report -`: standard output, the app's messages on stderr
+
+
 def file_key(path: Path) -> tuple:
     """What identifies the file `path` names: its device and inode when it exists (hard
-    links and symbolic links to one file agree), else its absolute resolved path."""
+    links and symbolic links to one file agree), else its absolute resolved path (a
+    symbolic link loop: the link's own path)."""
     try:
         st = os.stat(path)
     except OSError:
-        return ("path", str(Path(path).resolve()))
+        return ("path", os.path.realpath(path))
     return ("inode", st.st_dev, st.st_ino)
 
 
-def check_distinct(named: Iterable[tuple[str, Path]]) -> None:
-    """No two of the (role, path) pairs name the same file. Roles are the options
-    ("--source", "--json", ...); a clash with "--source" is an output over an input."""
+def check_distinct(named: Iterable[tuple[str, Path]],
+                   reads: Iterable[tuple[str, Path]] = ()) -> None:
+    """No two of the (role, path) pairs name the same file, and no output is one of the
+    files the app reads (`reads`: (what it is, path), e.g. "the settings file"). Roles are
+    the options ("--source", "--json", ...); a clash with "--source" is an output over an
+    input."""
     seen: dict[tuple, str] = {}
     for role, path in named:
         key = file_key(path)
@@ -63,6 +70,11 @@ def check_distinct(named: Iterable[tuple[str, Path]]) -> None:
                                   "its input; choose another name")
             raise OutputError(f"{first} and {role} name the same file ({path})")
         seen[key] = role
+    for what, path in reads:
+        role = seen.get(file_key(path), "--source")
+        if role != "--source":
+            raise OutputError(f"{role} {path} is {what}: the app never writes over a file "
+                              "it reads; choose another name")
 
 
 class PartFile:
@@ -72,8 +84,10 @@ class PartFile:
 
     def __init__(self, path: Path) -> None:
         folder = path.parent if str(path.parent) else Path(".")
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".part{path.suffix}",
-                                    dir=folder)
+        # `.NAME.XXXXXXXX.partSUFFIX` must fit in a file name as the final name does: a
+        # long name gives up its last bytes, never the suffix OpenCV reads the format from.
+        prefix = f".{cut_name(path.name, NAME_MAX - 15 - len(os.fsencode(path.suffix)))}."
+        fd, temp = tempfile.mkstemp(prefix=prefix, suffix=f".part{path.suffix}", dir=folder)
         os.close(fd)
         self.path = path
         self.temp = Path(temp)

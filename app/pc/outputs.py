@@ -9,6 +9,7 @@ removes it when the run fails. `close()` (the FrameSink's) is both steps.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import IO, Callable, Mapping, Sequence
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from ..core.faces import Face
 from ..core.persist import write_atomic
-from .files import OutputError, PartFile, write_failed
+from .files import STDOUT, OutputError, PartFile, write_failed
 from .sources import IMAGE_SUFFIXES
 
 # The container decides the codec OpenCV's FFmpeg can put in it.
@@ -64,7 +65,7 @@ class JsonLines:
     image it is about (`"source": path as given`, many stills).
 
     Written under a temporary name (a failed run leaves the previous file of that name
-    as it was).
+    as it was); `-` is standard output, each line out as soon as it is made.
     """
 
     wants_signals = True
@@ -72,8 +73,9 @@ class JsonLines:
     def __init__(self, path: Path, source_of: Callable[[], str] | None = None) -> None:
         self.path = path
         self.source_of = source_of
-        self.part = PartFile(path)
-        self._stream: IO[str] = self.part.temp.open("w", encoding="utf-8")
+        self.part = PartFile(path) if path != STDOUT else None
+        self._stream: IO[str] = sys.stdout if self.part is None else \
+            self.part.temp.open("w", encoding="utf-8")
 
     def write(self, index: int, image_size: tuple[int, int], faces: Sequence[Face],
               ms: Mapping[str, float]) -> None:
@@ -90,18 +92,21 @@ class JsonLines:
 
     def finish(self) -> None:
         try:
-            self._stream.close()
+            self._stream.flush() if self.part is None else self._stream.close()
         except OSError as err:
             raise write_failed(self.path, err) from err
 
     def commit(self) -> None:
-        self.part.commit()
+        if self.part is not None:
+            self.part.commit()
 
     def close(self) -> None:
         self.finish()
         self.commit()
 
     def discard(self) -> None:
+        if self.part is None:
+            return  # the lines are out already
         try:
             self._stream.close()
         except OSError:
@@ -110,7 +115,10 @@ class JsonLines:
 
 
 def _encode(path: Path, rgb: np.ndarray) -> bytes:
-    ok, data = cv2.imencode(path.suffix.lower(), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    suffix = path.suffix.lower()
+    # PGM holds grey only (OpenCV refuses colour: "cannot encode")
+    pixels = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY if suffix == ".pgm" else cv2.COLOR_RGB2BGR)
+    ok, data = cv2.imencode(suffix, pixels)
     if not ok:
         raise OSError(f"cannot encode {path}")
     return data.tobytes()
@@ -207,6 +215,7 @@ class ImageFolder:
     def write(self, rgb: np.ndarray) -> None:
         path = image_target(self.folder, self.name_of())
         try:
+            self.folder.mkdir(exist_ok=True)  # at the first image: none read, no folder
             write_atomic(path, _encode(path, rgb))
         except OSError as err:
             raise write_failed(path, err) from err

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..core.persist import not_a_regular_file
-from .files import OutputError, check_distinct, check_folder_writable, check_output_file
+from .files import (STDOUT, OutputError, check_distinct, check_folder_writable,
+                    check_output_file, file_key)
 from .outputs import check_media_suffix, image_target
 from .sources import IMAGE_SUFFIXES, FrameSource, Source, Stills, many_stills
 
@@ -51,12 +52,15 @@ class Request:
     no_tracking: bool
     max_frames: int | None
     report: Path | None = None
+    reads: Sequence[tuple[str, Path]] = ()  # (what, path): files the app reads, never outputs
 
 
 def plan(request: Request, out_dir: Path, warn: Callable[[str], None]) -> PcRun:
     """Open the source and check every output. SourceError or OutputError: the message
     is the run's one `error:` line; nothing has been written."""
-    stills = many_stills(request.sources)
+    stills = many_stills(request.sources, warn)
+    if stills is not None:
+        stills = once_each(stills, warn)
     inputs = stills if stills is not None else [s for s in request.sources if not s.isdigit()]
     if request.window and request.output is not None:
         raise OutputError("--output writes files without a window: add --headless "
@@ -70,7 +74,8 @@ def plan(request: Request, out_dir: Path, warn: Callable[[str], None]) -> PcRun:
     try:
         if default:
             out_dir.mkdir(exist_ok=True)
-        check_outputs(outputs, inputs, request.settings, many=stills is not None)
+        check_outputs(outputs, inputs, request.settings, many=stills is not None,
+                      reads=request.reads)
     except (OutputError, OSError) as err:
         source.close()
         raise OutputError(str(err)) from err
@@ -98,16 +103,29 @@ def _is_image(spec: str) -> bool:
     return Path(spec).suffix.lower() in IMAGE_SUFFIXES
 
 
+def once_each(paths: list[str], warn: Callable[[str], None]) -> list[str]:
+    """`paths` with a file given twice (also through a link) kept once, with a warning."""
+    kept: dict[tuple, str] = {}
+    for path in paths:
+        first = kept.setdefault(file_key(Path(path)), path)
+        if first is not path:
+            warn(f"{path} is given twice: read once" if first == path else
+                 f"{path} and {first} are the same file: read once")
+    return list(kept.values())
+
+
 def check_outputs(outputs: PcOutputs, inputs: Sequence[str], settings: Path | None, *,
-                  many: bool) -> None:
-    """Every output may be written and none is an input or another output."""
+                  many: bool, reads: Sequence[tuple[str, Path]] = ()) -> None:
+    """Every output may be written and none is an input, a file the app reads or another
+    output. `--json -` and `--report -` are standard output (not both)."""
     named = [("--source", Path(path)) for path in inputs]
-    if outputs.json is not None:
-        check_output_file(outputs.json, "--json")
-        named.append(("--json", outputs.json))
-    if outputs.report is not None:
-        check_output_file(outputs.report, "--report")
-        named.append(("--report", outputs.report))
+    if outputs.json == STDOUT and outputs.report == STDOUT:
+        raise OutputError("--json - and --report - both name standard output; give one a "
+                          "file name")
+    for role, path in (("--json", outputs.json), ("--report", outputs.report)):
+        if path is not None and path != STDOUT:
+            check_output_file(path, role)
+            named.append((role, path))
     if outputs.media is not None and many:
         named += [("--output", target) for target in folder_targets(outputs.media, inputs)]
     elif outputs.media is not None:
@@ -119,7 +137,7 @@ def check_outputs(outputs: PcOutputs, inputs: Sequence[str], settings: Path | No
         if reason is not None:
             raise OutputError(f"--settings {settings} {reason}; give a file name")
         named.append(("--settings", settings))
-    check_distinct(named)
+    check_distinct(named, reads)
 
 
 def folder_targets(folder: Path, inputs: Sequence[str]) -> list[Path]:

@@ -8,13 +8,14 @@ written under a temporary name and put in place when the run ends (`finish`, `co
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import BinaryIO, Sequence
 
 import numpy as np
 
 from ..core.report import FaceReport, FaceReporter, encode_report
-from .files import PartFile, write_failed
+from .files import STDOUT, PartFile, write_failed
 
 
 class ReportFile:
@@ -23,8 +24,10 @@ class ReportFile:
     def __init__(self, path: str | Path, reporter: FaceReporter | None = None) -> None:
         self.path = Path(path)
         self.reporter = reporter if reporter is not None else FaceReporter()
-        self.part = PartFile(self.path)
-        self._stream: BinaryIO | None = self.part.temp.open("wb", buffering=0)
+        # `-`: standard output (piped into a serial tool), each frame out when made
+        self.part = PartFile(self.path) if self.path != STDOUT else None
+        self._stream: BinaryIO | None = sys.stdout.buffer if self.part is None else \
+            self.part.temp.open("wb", buffering=0)
 
     def send_frame(self, faces: Sequence[FaceReport], image_size: tuple[int, int],
                    landmarks: Sequence[np.ndarray] | None = None) -> None:
@@ -36,20 +39,25 @@ class ReportFile:
         try:
             while view:  # a raw write may be short; the frame goes out whole before returning
                 view = view[self._stream.write(view):]
+            if self.part is None:
+                self._stream.flush()
         except OSError as err:  # a full disk: the run fails, the file is discarded
             raise write_failed(self.path, err) from err
 
     def finish(self) -> None:
         if self._stream is not None:
-            self._stream.close()
+            if self.part is not None:
+                self._stream.close()
             self._stream = None
 
     def commit(self) -> None:
-        self.part.commit()
+        if self.part is not None:
+            self.part.commit()
 
     def discard(self) -> None:
         self.finish()
-        self.part.discard()
+        if self.part is not None:
+            self.part.discard()
 
     def close(self) -> None:
         """Finish and put the file in place."""

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import glob
 import os
+import sys
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Protocol, Sequence
@@ -48,19 +51,74 @@ def to_rgb(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def read_image(path: Path) -> np.ndarray:
-    """The image at `path` as RGB; SourceError if it is missing or cannot be decoded
-    (including a header claiming more pixels than OpenCV accepts)."""
+def read_image(path: Path, warn: Callable[[str], None] | None = None) -> np.ndarray:
+    """The image at `path` as RGB, upright (its EXIF orientation applied); SourceError if
+    it is missing or cannot be decoded (including a header claiming more pixels than
+    OpenCV accepts). The file is read by bytes, so any file name works (one that is not
+    UTF-8 crashed `cv2.imread`). The decoders' own messages (libjpeg's "Premature end of
+    JPEG file", libpng's) are kept off stderr: an image they complained about but that
+    decoded is passed to `warn` as truncated or corrupt and still used."""
     if not path.is_file():
         raise SourceError(f"no such file: {path}" if not path.exists() else
                           f"not an image file: {path}")
     try:
-        image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as err:
+        raise SourceError(f"cannot read image: {path} ({err.strerror})") from None
+    try:
+        with _decoder_messages() as complaints:
+            # IMREAD_COLOR applies the EXIF orientation (IMREAD_UNCHANGED ignores it);
+            # grey, alpha and 16-bit images come out as 8-bit BGR, as to_rgb made them.
+            image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+            if image is None and _cut_jpeg(data):  # decode what came, as imread does
+                image = cv2.imdecode(np.append(data, _JPEG_END), cv2.IMREAD_COLOR)
+                complaints.text += b"truncated"
     except cv2.error as err:  # e.g. "pixels <= CV_IO_MAX_IMAGE_PIXELS": a 40000 x 40000 header
         raise SourceError(f"cannot read image: {path} ({_cv2_reason(err)})") from None
     if image is None or image.size == 0:
-        raise SourceError(f"cannot read image: {path}")
-    return to_rgb(image)
+        raise SourceError(f"{path} is truncated or corrupt" if complaints else
+                          f"cannot read image: {path}")
+    if complaints:
+        (warn or _stderr_warning)(f"{path} is truncated or corrupt")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+_JPEG_END = np.array([0xFF, 0xD9], np.uint8)
+
+
+def _cut_jpeg(data: np.ndarray) -> bool:
+    """A JPEG's bytes without its end marker (a file cut short)."""
+    return data.size > 4 and data[0] == 0xFF and data[1] == 0xD8 and \
+        not (data[-2] == 0xFF and data[-1] == 0xD9)
+
+
+def _stderr_warning(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+class _Complaints:
+    def __init__(self) -> None:
+        self.text = b""
+
+    def __bool__(self) -> bool:
+        return bool(self.text.strip())
+
+
+@contextmanager
+def _decoder_messages() -> Iterator[_Complaints]:
+    """What the C decoders write to stderr (fd 2) meanwhile, caught instead of shown."""
+    complaints = _Complaints()
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as caught:
+        saved = os.dup(2)
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield complaints
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            complaints.text = caught.read(4096)
 
 
 def _cv2_reason(err: cv2.error) -> str:
@@ -189,16 +247,25 @@ def is_pattern(spec: str) -> bool:
     return bool(_GLOB_CHARS & set(spec)) and not os.path.lexists(spec)
 
 
-def images_in(folder: str) -> list[str]:
+def images_in(folder: str, warn: Callable[[str], None] | None = None) -> list[str]:
     """The images of a folder (by suffix, not hidden, not in sub-folders), sorted by name,
-    each as `folder/name` (the folder as given)."""
-    names = sorted(entry.name for entry in os.scandir(folder)
-                   if not entry.name.startswith(".")
-                   and Path(entry.name).suffix.lower() in IMAGE_SUFFIXES and entry.is_file())
-    return [os.path.join(folder, name) for name in names]
+    each as `folder/name` (the folder as given). An entry that cannot be looked at (a
+    symbolic link loop, no permission) is passed to `warn` and left out."""
+    names = []
+    for entry in os.scandir(folder):
+        if entry.name.startswith(".") or Path(entry.name).suffix.lower() not in IMAGE_SUFFIXES:
+            continue
+        try:
+            if entry.is_file():
+                names.append(entry.name)
+        except OSError as err:  # ELOOP: a link to itself
+            (warn or _stderr_warning)(f"{os.path.join(folder, entry.name)}: "
+                                      f"{err.strerror}; skipped")
+    return [os.path.join(folder, name) for name in sorted(names)]
 
 
-def many_stills(specs: Sequence[str]) -> list[str] | None:
+def many_stills(specs: Sequence[str],
+                warn: Callable[[str], None] | None = None) -> list[str] | None:
     """The image paths `--source` names when it names many stills, as given (a folder's
     images as `folder/name`); None for one image, video or camera. Several values, a
     folder or a glob pattern (quoted, so the shell left it) name many stills.
@@ -210,7 +277,7 @@ def many_stills(specs: Sequence[str]) -> list[str] | None:
     paths: list[str] = []
     for spec in specs:
         if os.path.isdir(spec):
-            found = images_in(spec)
+            found = images_in(spec, warn)
             if not found:
                 raise SourceError(f"no images in the folder {spec} "
                                   f"({', '.join(sorted(IMAGE_SUFFIXES))})")
@@ -254,7 +321,7 @@ class Stills:
         for path in self.paths[self._start:]:
             self._start += 1
             try:
-                rgb = read_image(Path(path))
+                rgb = read_image(Path(path), self.warn)
             except SourceError as err:
                 self.skipped += 1
                 self.warn(f"{err}; skipped")
