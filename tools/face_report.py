@@ -100,6 +100,36 @@ def crc16_ibm(data: bytes) -> int:
     return crc
 
 
+def implausible(buf: bytearray) -> bool:
+    """A frame header (and, for a face or landmark body, the body's own header) that no
+    sender writes, told from the bytes already there: reject it at once instead of
+    waiting for the body a corrupted length promised (seconds of nothing on a live link).
+    False: plausible so far (the CRC decides)."""
+    flags, cmd = buf[8], buf[9]
+    if flags & 0x1C or (not flags & 0x80 and flags & 0x60):  # reserved bits; kind bits
+        return True
+    length = struct.unpack_from("<I", buf, 4)[0]
+    kind = _kind(flags)
+    if kind == "resp_err":  # its code byte and a short message
+        return length > 4 + 1 + 255
+    body = None
+    if (cmd, kind) in ((CMD_FACES, "report"), (CMD_GET_FACES, "resp_ok")):
+        body = FACE_HEADER
+    elif (cmd, kind) == (CMD_LANDMARKS, "report"):
+        body = LANDMARK_HEADER
+    elif (cmd, kind) == (CMD_GET_FACES, "request"):
+        return length != 4
+    elif (cmd, kind) == (CMD_SET_REPORT, "request"):
+        return length not in (5, 6, 11)
+    if body is None or len(buf) < 10 + body.size:
+        return body is not None and length < 4 + body.size
+    version, _frame, _w, _h, count, size = body.unpack_from(buf, 10)
+    stride = size if body is FACE_HEADER else 2 + 4 * size
+    # any layout version keeps this header and steps through its records by their size
+    return length != 4 + body.size + count * stride or \
+        (body is FACE_HEADER and version == LAYOUT_VERSION and size < FACE_RECORD.size)
+
+
 def frame_length(length_field: int, flags: int) -> int:
     """Bytes of the whole frame. MaixCDK writes an error response's length one byte short
     (it counts the message but not the error code byte before it): follow the sender."""
@@ -175,7 +205,7 @@ class FrameParser:
                 continue
             length = struct.unpack_from("<I", buf, 4)[0]
             total = frame_length(length, buf[8])
-            if length < 4 or total > MAX_FRAME:
+            if length < 4 or total > MAX_FRAME or implausible(buf):
                 self._skip(1, 1)
                 continue
             if len(buf) < total:

@@ -182,6 +182,41 @@ static inline void fr_reject(fr_parser *p)
     p->rejected++;
 }
 
+/* A frame header (and a face or landmark body's own header) that no sender writes, told
+ * from the bytes held (at least 10): 1 = reject it now, rather than wait for the body a
+ * corrupted length promised (seconds of nothing on a live link); 0 = the CRC decides. */
+static inline int fr_implausible(const fr_parser *p, uint32_t length)
+{
+    uint8_t flags = p->buf[8], cmd = p->buf[9];
+    uint8_t resp = flags & FR_FLAG_RESP, ok = flags & FR_FLAG_RESP_OK, report = flags & FR_FLAG_REPORT;
+    uint32_t head, stride;
+    if ((flags & 0x1C) || (!resp && (ok || report))) /* reserved bits; kind bits */
+        return 1;
+    if (resp && !ok && !report) /* an error answer: its code and a short message */
+        return length > 4u + 1u + 255u;
+    if (!resp && cmd == FR_CMD_GET_FACES)
+        return length != 4u;
+    if (!resp && cmd == FR_CMD_SET_REPORT)
+        return length != 5u && length != 6u && length != 11u;
+    if ((cmd == FR_CMD_FACES && report) || (cmd == FR_CMD_GET_FACES && ok && !report))
+        head = FR_FACES_HEADER_SIZE;
+    else if (cmd == FR_CMD_LANDMARKS && report)
+        head = FR_LANDMARKS_HEADER_SIZE;
+    else
+        return 0;
+    if (p->len < 10u + head)
+        return length < 4u + head;
+    /* any layout version keeps this header and steps through its records by their size */
+    if (head == FR_FACES_HEADER_SIZE) {
+        stride = p->buf[20];
+        if (p->buf[10] == FR_LAYOUT_VERSION && stride < FR_FACE_RECORD_SIZE)
+            return 1;
+    } else {
+        stride = 2u + 4u * fr_u16(p->buf + 20);
+    }
+    return length != 4u + head + (uint32_t)p->buf[19] * stride;
+}
+
 /* The next whole, CRC-checked frame: 1 and *msg filled, or 0 (more bytes needed). */
 static inline int fr_next(fr_parser *p, fr_msg *msg)
 {
@@ -210,7 +245,8 @@ static inline int fr_next(fr_parser *p, fr_msg *msg)
         /* MaixCDK writes an error response's length one byte short (the error code is
          * not counted): follow the sender. */
         uint32_t total = 8 + length + (((flags & 0xE0) == FR_FLAG_RESP) ? 1u : 0u);
-        if (length < 4 || length > FR_MAX_FRAME || total > FR_MAX_FRAME) {
+        if (length < 4 || length > FR_MAX_FRAME || total > FR_MAX_FRAME ||
+            fr_implausible(p, length)) {
             fr_reject(p);
             continue;
         }
