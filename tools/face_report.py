@@ -335,6 +335,11 @@ def _is_serial(name: str) -> bool:
         return name.startswith("/dev/")
 
 
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def read_chunks(source: str, baud: int) -> Iterator[bytes]:
     """Chunks of the stream as they come (a file, stdin or a serial port)."""
     if source == "-":
@@ -346,11 +351,12 @@ def read_chunks(source: str, baud: int) -> Iterator[bytes]:
                 return
             yield chunk
     elif _is_serial(source):
+        if source.startswith("/dev/") and not os.path.exists(source):
+            _fail(f"no such serial port: {source}")
         try:
             import serial  # optional: only a serial port needs pyserial
         except ImportError:
-            raise SystemExit("error: reading a serial port needs pyserial "
-                             "(pip install pyserial)") from None
+            _fail("reading a serial port needs pyserial (pip install pyserial)")
         with serial.Serial(source, baud, timeout=0.1) as port:
             while True:
                 chunk = port.read(port.in_waiting or 1)
@@ -402,13 +408,24 @@ def run(chunks: Iterator[bytes], out=None) -> FrameParser:
     return parser
 
 
+def baud_rate(text: str) -> int:
+    """A serial baud rate: a whole number from 50 to 4,000,000 (what UARTs run at)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 50 <= value <= 4_000_000:
+        raise argparse.ArgumentTypeError(f"must be 50 to 4000000, got {value}")
+    return value
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = argparse.ArgumentParser(
         description="Decode Face Landmarks+ reports (Maix communication protocol) into "
                     "JSON lines.")
     args.add_argument("source", help="a file, - for stdin, or a serial port "
                                      "(/dev/ttyUSB0, COM3)")
-    args.add_argument("--baud", type=int, default=115200, help="serial baud rate (115200)")
+    args.add_argument("--baud", type=baud_rate, default=115200, help="serial baud rate (115200)")
     opts = args.parse_args(argv)
     try:
         parser = run(read_chunks(opts.source, opts.baud))

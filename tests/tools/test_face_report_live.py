@@ -80,3 +80,18 @@ def test_the_c_decoder_resynchronises_the_same_way(tmp_path):
     frames = [json.loads(line)["frame"] for line in subprocess.run(
         [str(exe)], input=stream, capture_output=True, timeout=60).stdout.splitlines()]
     assert frames == [4, 6, 7]
+
+
+def run_tool(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(TOOL), *args], capture_output=True, text=True,
+                          timeout=30)
+
+
+def test_a_bad_baud_rate_or_a_missing_port_is_one_error_line():
+    for baud in ("-5", "99999999999", "fast"):
+        result = run_tool("/dev/ttyUSB0", "--baud", baud)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert "--baud" in result.stderr.splitlines()[-1]
+    result = run_tool("/dev/ttyNOSUCHPORT")
+    assert (result.returncode, result.stderr) == (
+        2, "error: no such serial port: /dev/ttyNOSUCHPORT\n")
