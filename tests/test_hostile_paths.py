@@ -203,3 +203,14 @@ def test_a_truncated_jpeg_is_one_warning_of_ours(tmp_path):
         f"warning: {photos / 'a_cut.jpg'} is truncated or corrupt",
         f"warning: {photos / 'b_cut.png'} is truncated or corrupt; skipped"]
     assert [Path(line["source"]).name for line in read_jsonl(out)] == ["a_cut.jpg", "c.jpg"]
+
+
+def test_a_settings_file_with_a_byte_order_mark_is_one_warning(tmp_path):
+    settings = tmp_path / "config.ini"
+    settings.write_bytes(b"\xef\xbb\xbf[main]\nview = points\n")
+    result = run_main("--source", str(PORTRAIT), "--headless", "--json",
+                      str(tmp_path / "f.jsonl"), "--settings", str(settings))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        f"warning: {settings}: starts with a byte-order mark (maix's reader rejects it); "
+        "read without it, removed when next saved"]

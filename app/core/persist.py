@@ -247,6 +247,9 @@ class IniStore:
             self.warn(f"{self.path}: not a text file (corrupt?); using defaults")
             return _Contents([], corrupt=True)
         bom = text.startswith("\ufeff")  # some editors write one; inifile2 rejects it
+        if bom:
+            self.warn(f"{self.path}: starts with a byte-order mark (maix's reader rejects "
+                      "it); read without it, removed when next saved")
         lines, dropped = _parse(text[1:] if bom else text, str(self.path), self.warn)
         return _Contents(lines, dirty=bom or dropped > 0)
 
