@@ -205,6 +205,18 @@ def _pc_store(args: argparse.Namespace) -> IniStore:
     return IniStore(args.settings or PC_SETTINGS, warn=warn)
 
 
+def _pixel_limit(defaults: Settings, args: argparse.Namespace) -> int:
+    """pc.max_image_pixels, needed before the source opens, so before the settings file
+    is checked (plan) and loaded with its warnings: read here without a word."""
+    def quiet(_: str) -> None:
+        pass
+    path = Path(args.settings or PC_SETTINGS)
+    if not path.is_file():  # a folder, a pipe...: plan refuses it with its message
+        return defaults.pc_max_image_pixels
+    store = IniStore(path, warn=quiet)
+    return apply_saved(defaults, store, quiet, source="").pc_max_image_pixels
+
+
 def _camera_present() -> bool:
     return Path("/dev/video0").exists()
 
@@ -251,12 +263,14 @@ def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
     if demo and not specs[0].isdigit() and not DEMO_SOURCE.exists():
         return fail(f"no camera, and the demo video {DEMO_SOURCE.relative_to(APP_DIR)} is not "
                     "fetched yet: run ./build.sh setup, or pass --source")
-    request = Request(specs, args.json, args.output, args.settings, window=_wants_window(args),
-                      demo=demo, no_tracking=args.no_tracking, max_frames=args.max_frames,
-                      report=args.report, reads=_files_read(args, defaults))
     # From here a stop signal (Ctrl-C, SIGTERM, SIGHUP) is a request, honoured between
     # frames, or once the models are loaded: never a traceback, never a cut file.
     with StopRequest() as stop:
+        request = Request(specs, args.json, args.output, args.settings,
+                          window=_wants_window(args), demo=demo, no_tracking=args.no_tracking,
+                          max_frames=args.max_frames, report=args.report,
+                          reads=_files_read(args, defaults),
+                          max_image_pixels=_pixel_limit(defaults, args))
         try:
             run = plan(request, APP_DIR / "out", warn)
         except (SourceError, OutputError) as err:

@@ -40,8 +40,8 @@ def test_a_folder_of_photos_in_one_run(photos, tmp_path):
     assert result.returncode == 0, result.stderr
     warnings = result.stderr.strip().splitlines()
     assert warnings == [f"warning: cannot read image: {photos / 'broken.jpg'}; skipped",
-                        f"warning: cannot read image: {photos / 'huge.png'} (too many pixels); "
-                        "skipped"]
+                        f"warning: {photos / 'huge.png'} is 40000 x 40000 pixels, over the limit "
+                        "of 16,000,000 (setting pc.max_image_pixels); skipped"]
     lines = read_jsonl(out)
     assert [line["source"] for line in lines] == [str(photos / n) for n in sorted(PORTRAITS)]
     assert [line["frame"] for line in lines] == [0, 1, 2]

@@ -79,6 +79,10 @@ class Settings:
     pc_tiling: str = _setting("pc.tiling", "auto", choices=TILING_MODES,
                               doc="also detect on overlapping tiles (auto: stills and frames over 960 px)")
     pc_threads: int = _setting("pc.threads", 2, lo=1, hi=16, doc="LiteRT CPU threads")
+    pc_max_image_pixels: int = _setting(
+        "pc.max_image_pixels", 16_000_000, lo=10_000, hi=1_000_000_000,
+        doc="a still whose header gives more pixels is refused before it is decoded "
+            "(16 MP: a few copies fit a 256 MB MaixCAM)")
     # Face signals (app/core/signals.py). Openness: 1 = the track's own open eye, 0 = shut.
     signals_eye_closed_below: float = _setting(
         "signals.eye_closed_below", 0.35, lo=0.05, hi=0.9,

@@ -13,7 +13,8 @@ from ..core.persist import not_a_regular_file
 from .files import (STDOUT, OutputError, check_distinct, check_folder_writable,
                     check_output_file, file_key)
 from .outputs import check_media_suffix, image_target
-from .sources import IMAGE_SUFFIXES, FrameSource, Source, Stills, many_stills
+from .sources import (DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES, FrameSource, Source, Stills,
+                      many_stills)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Request:
     max_frames: int | None
     report: Path | None = None
     reads: Sequence[tuple[str, Path]] = ()  # (what, path): files the app reads, never outputs
+    max_image_pixels: int = DEFAULT_MAX_PIXELS  # stills over this are refused unread
 
 
 def plan(request: Request, out_dir: Path, warn: Callable[[str], None]) -> PcRun:
@@ -65,8 +67,8 @@ def plan(request: Request, out_dir: Path, warn: Callable[[str], None]) -> PcRun:
     if request.window and request.output is not None:
         raise OutputError("--output writes files without a window: add --headless "
                           "(--json works in the window too)")
-    source: FrameSource = Stills(stills, warn) if stills is not None else \
-        Source.open(request.sources[0])
+    source: FrameSource = Stills(stills, warn, request.max_image_pixels) \
+        if stills is not None else Source.open(request.sources[0], request.max_image_pixels)
     outputs = PcOutputs(request.json, request.output, request.report)
     default = not request.window and outputs == PcOutputs(None, None)
     if default:

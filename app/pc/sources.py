@@ -19,6 +19,8 @@ from typing import Callable, Iterator, Protocol, Sequence
 import cv2
 import numpy as np
 
+from .image_header import pixel_size
+
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm"}
 _GLOB_CHARS = set("*?[")
 
@@ -51,10 +53,16 @@ def to_rgb(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def read_image(path: Path, warn: Callable[[str], None] | None = None) -> np.ndarray:
+# Stills over this many pixels are refused before decoding (settings: pc.max_image_pixels):
+# 16 MP is 48 MB of RGB, and a few copies of it still fit a 256 MB MaixCAM.
+DEFAULT_MAX_PIXELS = 16_000_000
+
+
+def read_image(path: Path, warn: Callable[[str], None] | None = None,
+               max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """The image at `path` as RGB, upright (its EXIF orientation applied); SourceError if
-    it is missing or cannot be decoded (including a header claiming more pixels than
-    OpenCV accepts). The file is read by bytes, so any file name works (one that is not
+    it is missing, cannot be decoded, or its header gives more than `max_pixels` pixels
+    (checked before decoding, so memory stays bounded). The file is read by bytes, so any file name works (one that is not
     UTF-8 crashed `cv2.imread`). The decoders' own messages (libjpeg's "Premature end of
     JPEG file", libpng's) are kept off stderr: an image they complained about but that
     decoded is passed to `warn` as truncated or corrupt and still used."""
@@ -65,6 +73,10 @@ def read_image(path: Path, warn: Callable[[str], None] | None = None) -> np.ndar
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as err:
         raise SourceError(f"cannot read image: {path} ({err.strerror})") from None
+    size = pixel_size(memoryview(data))
+    if size is not None and size[0] * size[1] > max_pixels:
+        raise SourceError(f"{path} is {size[0]} x {size[1]} pixels, over the limit of "
+                          f"{max_pixels:,} (setting pc.max_image_pixels)")
     try:
         with _decoder_messages() as complaints:
             # IMREAD_COLOR applies the EXIF orientation (IMREAD_UNCHANGED ignores it);
@@ -175,8 +187,9 @@ class Source:
     many = False
 
     @classmethod
-    def open(cls, spec: str) -> "Source":
-        """`spec` is an image path, a video path or a camera index ("0")."""
+    def open(cls, spec: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> "Source":
+        """`spec` is an image path, a video path or a camera index ("0"); an image over
+        `max_pixels` is refused."""
         _refuse_url(spec)
         if spec.isdigit():
             capture = cv2.VideoCapture(int(spec))
@@ -192,7 +205,7 @@ class Source:
         if not path.is_file():  # a pipe or a device: OpenCV would wait on it for ever
             raise SourceError(f"not a regular file: {spec}")
         if path.suffix.lower() in IMAGE_SUFFIXES:
-            return cls(path.name, True, 0.0, _image=read_image(path))
+            return cls(path.name, True, 0.0, _image=read_image(path, max_pixels=max_pixels))
         capture = cv2.VideoCapture(str(path))
         ok, first = capture.read() if capture.isOpened() else (False, None)
         if not ok or first is None:
@@ -303,6 +316,7 @@ class Stills:
 
     paths: list[str]
     warn: Callable[[str], None]
+    max_pixels: int = DEFAULT_MAX_PIXELS
     current: str = ""
     read: int = 0
     skipped: int = 0
@@ -321,7 +335,7 @@ class Stills:
         for path in self.paths[self._start:]:
             self._start += 1
             try:
-                rgb = read_image(Path(path), self.warn)
+                rgb = read_image(Path(path), self.warn, self.max_pixels)
             except SourceError as err:
                 self.skipped += 1
                 self.warn(f"{err}; skipped")
