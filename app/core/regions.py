@@ -15,7 +15,12 @@ import numpy as np
 TILE_MIN_FRAME = 960  # "auto" tiles frames whose long side exceeds this (and all stills)
 TILE_FRACTION = 0.5  # tile side as a fraction of the frame's short side
 TILE_MIN_SIDE = 256
-TILE_STEP = 0.75  # tile stride as a fraction of the tile side (25% overlap)
+TILE_STEP = 0.75  # tile stride as a fraction of the tile side (25% overlap) at most
+# BlazeFace's full-range model (192 px input) finds faces down to about 5% of a region's
+# side (a real portrait scaled onto a plain square, measured): faces under 8% count as
+# ones a pass can miss.
+MISSED_FACE_FRACTION = 0.08
+MAX_OVERLAP = 0.9  # a tile stride is never under a tenth of the tile
 EDGE_MARGIN = 0.02  # a tile detection this close to an inner tile edge is cut: drop it
 
 
@@ -50,26 +55,49 @@ class Region:
         return cut
 
 
-def _starts(length: int, tile: int) -> list[int]:
-    count = max(1, math.ceil((length - tile) / (tile * TILE_STEP)) + 1)
+def _starts(length: int, tile: int, stride: float) -> list[int]:
+    """Evenly spread starts from 0 to `length - tile` (both edges reached), `stride` apart
+    at most."""
+    count = max(1, math.ceil((length - tile) / stride) + 1)
     if count == 1:
         return [0]
     return [round(i * (length - tile) / (count - 1)) for i in range(count)]
 
 
-def detection_regions(width: int, height: int, tiles: bool) -> list[Region]:
-    """The whole frame first, then (if `tiles`) overlapping square tiles."""
-    regions = [Region(0, 0, width, height)]
-    if not tiles:
-        return regions
-    tile = max(TILE_MIN_SIDE, int(min(width, height) * TILE_FRACTION))
-    if tile >= min(width, height):
-        return regions
-    for y in _starts(height, tile):
-        for x in _starts(width, tile):
+def _overlap(tile: int, coarser: int) -> float:
+    """Tiles of `tile` px must overlap by the largest face the coarser pass (a region of
+    `coarser` px) can miss, so that such a face lies whole in some tile."""
+    return min(max(tile * (1.0 - TILE_STEP), MISSED_FACE_FRACTION * coarser),
+               tile * MAX_OVERLAP)
+
+
+def _level(width: int, height: int, tile: int, overlap: float) -> list[Region]:
+    regions = []
+    for y in _starts(height, tile, tile - overlap):
+        for x in _starts(width, tile, tile - overlap):
             inner = (x > 0, y > 0, x + tile < width, y + tile < height)
             regions.append(Region(x, y, tile, tile, inner))
     return regions
+
+
+def detection_regions(width: int, height: int, tiles: bool) -> list[Region]:
+    """The whole frame first, then (if `tiles`) overlapping square tiles.
+
+    The tiles overlap by the largest face the whole-frame pass can miss. In a wide or
+    tall image (a panorama) that face can be larger than a tile holds; squares as large
+    as the short side, overlapping by it, then come between the two."""
+    regions = [Region(0, 0, width, height)]
+    if not tiles:
+        return regions
+    short, long = min(width, height), max(width, height)
+    tile = max(TILE_MIN_SIDE, int(short * TILE_FRACTION))
+    if tile >= short:
+        return regions
+    overlap = _overlap(tile, long)
+    if MISSED_FACE_FRACTION * long > overlap:  # the fine tiles alone cannot hold them
+        regions += _level(width, height, short, _overlap(short, long))
+        overlap = _overlap(tile, short)
+    return regions + _level(width, height, tile, overlap)
 
 
 def want_tiles(mode: str, width: int, height: int, still: bool) -> bool:
