@@ -1,0 +1,1 @@
+"""Expressions: MediaPipe's 52 blendshapes per face and what they are read as."""
