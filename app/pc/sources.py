@@ -73,7 +73,7 @@ def read_image(path: Path, warn: Callable[[str], None] | None = None,
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as err:
         raise SourceError(f"cannot read image: {path} ({err.strerror})") from None
-    size = pixel_size(memoryview(data))
+    size = pixel_size(data.data)
     if size is not None and size[0] * size[1] > max_pixels:
         raise SourceError(f"{path} is {size[0]} x {size[1]} pixels, over the limit of "
                           f"{max_pixels:,} (setting pc.max_image_pixels)")
