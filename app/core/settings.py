@@ -36,6 +36,11 @@ def _setting(key: str, default: Any, *, lo: float | None = None, hi: float | Non
     return field(default=default, metadata=meta)
 
 
+# Stills over this many pixels are refused before decoding: 16 MP is 48 MB of RGB, and a
+# few copies of it still fit a 256 MB MaixCAM.
+MAX_IMAGE_PIXELS = 16_000_000
+
+
 @dataclass(frozen=True)
 class Settings:
     # What is shown (changed on screen, persisted).
@@ -80,7 +85,7 @@ class Settings:
                               doc="also detect on overlapping tiles (auto: stills and frames over 960 px)")
     pc_threads: int = _setting("pc.threads", 2, lo=1, hi=16, doc="LiteRT CPU threads")
     pc_max_image_pixels: int = _setting(
-        "pc.max_image_pixels", 16_000_000, lo=10_000, hi=1_000_000_000,
+        "pc.max_image_pixels", MAX_IMAGE_PIXELS, lo=10_000, hi=1_000_000_000,
         doc="a still whose header gives more pixels is refused before it is decoded "
             "(16 MP: a few copies fit a 256 MB MaixCAM)")
     # Face signals (app/core/signals.py). Openness: 1 = the track's own open eye, 0 = shut.

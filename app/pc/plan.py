@@ -109,8 +109,11 @@ def once_each(paths: list[str], warn: Callable[[str], None]) -> list[str]:
     """`paths` with a file given twice (also through a link) kept once, with a warning."""
     kept: dict[tuple, str] = {}
     for path in paths:
-        first = kept.setdefault(file_key(Path(path)), path)
-        if first is not path:
+        key = file_key(Path(path))
+        first = kept.get(key)
+        if first is None:
+            kept[key] = path
+        else:
             warn(f"{path} is given twice: read once" if first == path else
                  f"{path} and {first} are the same file: read once")
     return list(kept.values())

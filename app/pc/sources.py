@@ -19,6 +19,7 @@ from typing import Callable, Iterator, Protocol, Sequence
 import cv2
 import numpy as np
 
+from ..core.settings import MAX_IMAGE_PIXELS
 from .image_header import pixel_size
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm"}
@@ -53,17 +54,15 @@ def to_rgb(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-# Stills over this many pixels are refused before decoding (settings: pc.max_image_pixels):
-# 16 MP is 48 MB of RGB, and a few copies of it still fit a 256 MB MaixCAM.
-DEFAULT_MAX_PIXELS = 16_000_000
+DEFAULT_MAX_PIXELS = MAX_IMAGE_PIXELS  # pc.max_image_pixels' default
 
 
 def read_image(path: Path, warn: Callable[[str], None] | None = None,
                max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """The image at `path` as RGB, upright (its EXIF orientation applied); SourceError if
     it is missing, cannot be decoded, or its header gives more than `max_pixels` pixels
-    (checked before decoding, so memory stays bounded). The file is read by bytes, so any file name works (one that is not
-    UTF-8 crashed `cv2.imread`). The decoders' own messages (libjpeg's "Premature end of
+    (checked before decoding, so memory stays bounded). The file is read by bytes, so any
+    file name works (one that is not UTF-8 crashed `cv2.imread`). The decoders' own messages (libjpeg's "Premature end of
     JPEG file", libpng's) are kept off stderr: an image they complained about but that
     decoded is passed to `warn` as truncated or corrupt and still used."""
     if not path.is_file():
