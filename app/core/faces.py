@@ -13,6 +13,7 @@ import numpy as np
 
 from . import topology
 from .geometry import CropTransform, box_of_points
+from .expressions import Expression
 from .signals import Signals
 
 NUM_LANDMARKS = 478
@@ -70,6 +71,8 @@ class Face:
     detection: the detection (or tracking box) the crop came from.
     track_id:  stable id while a face is tracked (-1 when not tracked).
     signals:   head pose, eyes, mouth, gaze, blinks of its track (None: not computed).
+    expression: blendshapes, named expression and events of its track (None: not
+               computed).
 
     A tracked face's `detection` is the box its crop was cut around: the previous
     frame's mesh box (and its outer eye corners as keypoints), not a detector box.
@@ -84,6 +87,7 @@ class Face:
     detection: Detection
     track_id: int = -1
     signals: Signals | None = None
+    expression: Expression | None = None
 
     @property
     def points_z(self) -> list[int]:
