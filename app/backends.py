@@ -67,7 +67,7 @@ def pc_models(settings: Settings, *, still: bool, tracking: bool,
     Raises app.pc.litert.ModelError for a missing or unreadable model.
     """
     from .pc.detector import BlazeFaceDetector
-    from .pc.landmarker import AttentionLandmarker
+    from .pc.landmarker import FaceMeshLandmarker
 
     folder = pc_models_dir(settings, app_dir)
     detector = BlazeFaceDetector(
@@ -75,7 +75,7 @@ def pc_models(settings: Settings, *, still: bool, tracking: bool,
         score_threshold=settings.detector_conf_threshold,
         iou_threshold=settings.detector_iou_threshold, tiling=settings.pc_tiling,
         still=still, every_frame=not tracking)
-    landmarker = AttentionLandmarker(folder, crop_scale=settings.pc_crop_scale,
+    landmarker = FaceMeshLandmarker(folder, crop_scale=settings.pc_crop_scale,
                                      threads=settings.pc_threads, clock=clock)
     return Models(detector, landmarker)
 

@@ -1,7 +1,7 @@
 """Face report messages for the golden tests, built from real landmarks.
 
-The faces are MediaPipe FaceMesh's on the test stills (tests/fixtures/facemesh_peer.json):
-box from the landmarks, and head pose, eye / mouth openness and gaze measured roughly
+The faces are MediaPipe Tasks FaceLandmarker's on the test stills
+(tests/fixtures/face_landmarker_peer.json): box from the landmarks, and head pose, eye / mouth openness and gaze measured roughly
 from them (stand-ins for the app's signals, with real-world spread), plus the values that
 test the integer ranges (NaN, infinities, overflow, negative boxes, wrapping counters).
 `tools/make_report_fixtures.py` frames them with the real MaixPy encoder into
@@ -23,7 +23,7 @@ from app.core.report import (CMD_FACES, CMD_GET_FACES, CMD_LANDMARKS, CMD_SET_RE
 from app.core.topology import SUBSET_5, SUBSET_68
 
 ROOT = Path(__file__).resolve().parent.parent
-PEER = ROOT / "tests" / "fixtures" / "facemesh_peer.json"
+PEER = ROOT / "tests" / "fixtures" / "face_landmarker_peer.json"
 GOLDEN_JSON = ROOT / "tests" / "fixtures" / "report_golden.json"
 GOLDEN_BIN = ROOT / "tests" / "fixtures" / "report_golden.bin"
 HEADER_INT = 0xBBACCAAA   # maix.protocol.HEADER

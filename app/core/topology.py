@@ -38,7 +38,7 @@ __all__ = [
     "IRIS_33_133", "IRIS_362_263",
     "EYE_CORNERS_33_133", "EYE_CORNERS_362_263", "OUTER_EYE_CORNERS",
     "EYE_CONTOUR_33_133", "EYE_CONTOUR_362_263",
-    "EYE_REFINEMENT_33_133", "EYE_REFINEMENT_362_263", "LIPS_REFINEMENT",
+    "EYE_REFINEMENT_33_133", "EYE_REFINEMENT_362_263",
     "FACEMESH_LIPS", "FACEMESH_LEFT_EYE", "FACEMESH_LEFT_IRIS",
     "FACEMESH_LEFT_EYEBROW", "FACEMESH_RIGHT_EYE", "FACEMESH_RIGHT_EYEBROW",
     "FACEMESH_RIGHT_IRIS", "FACEMESH_FACE_OVAL", "FACEMESH_NOSE",
@@ -69,9 +69,8 @@ EYE_CONTOUR_33_133 = (33, 7, 163, 144, 145, 153, 154, 155, 133,
 EYE_CONTOUR_362_263 = (263, 249, 390, 373, 374, 380, 381, 382, 362,
                        466, 388, 387, 386, 385, 384, 398)
 
-# The 71 eye points per eye that the attention model (and the iris model) gives, in
-# output order, mapped to the mesh landmarks they replace (eye contour, then halos
-# x2..x5).
+# The 71 eye points per eye that MediaPipe's iris model refines, in its output order
+# (eye contour, then halos x2..x5): where EYE_CONTOUR_* come from.
 EYE_REFINEMENT_33_133 = (
     33,  7,   163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173,
     130, 25,  110, 24,  23,  22,  26,  112, 243, 247, 30,  29,  27,  28,  56,  190,
@@ -85,16 +84,6 @@ EYE_REFINEMENT_362_263 = (
     446, 261, 448, 449, 450, 451, 452, 453, 464, 342, 445, 444, 443, 442, 441, 413,
     265, 353, 276, 283, 282, 295, 372, 340, 346, 347, 348, 349, 350, 357, 465, 383,
     300, 293, 334, 296, 336, 285, 417,
-)
-# The attention model's 80 lip points, in output order, mapped to the mesh landmarks
-# they replace: outer, inner, semi-outer and semi-inner contours, each lower (corner
-# to corner) then upper (without the corners).
-LIPS_REFINEMENT = (
-    61,  146, 91,  181, 84,  17,  314, 405, 321, 375, 291, 185, 40,  39,  37,  0,
-    267, 269, 270, 409, 78,  95,  88,  178, 87,  14,  317, 402, 318, 324, 308, 191,
-    80,  81,  82,  13,  312, 311, 310, 415, 76,  77,  90,  180, 85,  16,  315, 404,
-    320, 307, 306, 184, 74,  73,  72,  11,  302, 303, 304, 408, 62,  96,  89,  179,
-    86,  15,  316, 403, 319, 325, 292, 183, 42,  41,  38,  12,  268, 271, 272, 407,
 )
 
 # --------------------------------------------------------------------------

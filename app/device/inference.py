@@ -208,7 +208,7 @@ class RgbDetector:
 
 
 class RgbLandmarker:
-    """A numpy-RGB landmark model (the PC's attention mesh) taking maix images."""
+    """A numpy-RGB landmark model (the PC's FaceMesh V2 on LiteRT) taking maix images."""
 
     def __init__(self, model: LandmarkModel) -> None:
         self.model = model

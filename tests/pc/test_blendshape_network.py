@@ -15,7 +15,7 @@ WEIGHTS = ROOT / "models" / "blendshapes_weights.npz"
 
 
 def _real_faces():
-    images = json.loads((ROOT / "tests" / "fixtures" / "facemesh_peer.json").read_text())["images"]
+    images = json.loads((ROOT / "tests" / "fixtures" / "face_landmarker_peer.json").read_text())["images"]
     for name, image in images.items():
         for i, face in enumerate(image["faces"]):
             yield f"{name}#{i}", np.asarray(face["xy"], np.float32)[list(BLENDSHAPE_INPUT_POINTS)]

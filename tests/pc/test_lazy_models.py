@@ -1,5 +1,5 @@
 """Models are built when first needed: the 468-point flag model only for a crop the
-attention model is unsure of, the full-range detector only where it looks at a frame."""
+landmark model (FaceMesh V2) is unsure of, the full-range detector only where it looks at a frame."""
 from __future__ import annotations
 
 from app import backends
@@ -24,7 +24,7 @@ def test_tracked_real_faces_never_build_the_flag_model():
 
 
 def test_an_uncertain_crop_builds_the_flag_model_once():
-    """no_face.mp4 frame 89: a pink blob the attention model is unsure of (see
+    """no_face.mp4 frame 89: a pink blob FaceMesh V2 is unsure of (see
     test_landmarker.py); the 468-point model is built then, and refuses it."""
     models, tracker = fresh(still=False, tracking=False)
     assert not models.landmarker.presence_built

