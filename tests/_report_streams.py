@@ -15,9 +15,10 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from app.core.report import (CMD_FACES, CMD_GET_FACES, CMD_LANDMARKS, CMD_SET_REPORT,
-                             HEADER, FaceReport, Response, encode_faces, encode_landmarks,
-                             encode_report, encode_request)
+from app.core.expressions.tables import EVENT_NAMES, EXPRESSION_NAMES
+from app.core.report import (CMD_BLENDSHAPES, CMD_FACES, CMD_GET_FACES, CMD_LANDMARKS,
+                             CMD_SET_REPORT, HEADER, FaceReport, Response, encode_blendshapes,
+                             encode_faces, encode_landmarks, encode_report, encode_request)
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOL = ROOT / "tools" / "face_report.py"
@@ -67,7 +68,10 @@ def random_face(rng: random.Random) -> FaceReport:
                       (_value(rng, -90, 90), _value(rng, -60, 60), _value(rng, -180, 180)),
                       (_value(rng, 0, 1.1), _value(rng, 0, 1.1)), _value(rng, 0, 1.2),
                       (_value(rng, -1, 1), _value(rng, -1, 1)), rng.randrange(70000),
-                      rng.randrange(256))
+                      rng.randrange(256),
+                      rng.choice((None, *EXPRESSION_NAMES)), _value(rng, -0.1, 1.1),
+                      tuple(e for e in EVENT_NAMES if rng.random() < 0.2),
+                      rng.choice((None, None, *EXPRESSION_NAMES)), _value(rng, 0, 1))
 
 
 def random_frame(rng: random.Random) -> bytes:
@@ -77,6 +81,11 @@ def random_frame(rng: random.Random) -> bytes:
     if kind < 0.55:
         faces = [random_face(rng) for _ in range(rng.randrange(0, 11))]
         return encode_report(CMD_FACES, encode_faces(faces, rng.randrange(2**32), size))
+    if kind < 0.62:
+        n = rng.randrange(0, 5)
+        shapes = [np.array([_value(rng, -0.1, 1.1) for _ in range(52)]) for _ in range(n)]
+        ids = [rng.choice((-1, rng.randrange(65535))) for _ in range(n)]
+        return encode_report(CMD_BLENDSHAPES, encode_blendshapes(ids, shapes, rng.randrange(99)))
     if kind < 0.7:
         n, k = rng.randrange(0, 4), rng.choice((5, 68))
         points = [np.array([[_value(rng, -10, 700), _value(rng, -10, 500)] for _ in range(k)])
@@ -91,8 +100,8 @@ def random_frame(rng: random.Random) -> bytes:
         return Response(rng.randrange(256), error=rng.randrange(1, 21), message=message).encode()
     if kind < 0.95:
         return encode_request(CMD_SET_REPORT, bytes([CMD_FACES, rng.randrange(2)]))
-    # another command of the app (not 1..3: their bodies are checked before the CRC)
-    return encode_report(rng.randrange(4, 0xC8), rng.randbytes(rng.randrange(0, 40)))
+    # another command of the app (not 1..4: their bodies are checked before the CRC)
+    return encode_report(rng.randrange(5, 0xC8), rng.randbytes(rng.randrange(0, 40)))
 
 
 def _garbage(rng: random.Random) -> bytes:

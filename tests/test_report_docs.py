@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.core import report as core
+from app.core.expressions import tables
 from app.core.report import CMD_FACES, CMD_GET_FACES, CMD_SET_REPORT, FaceReporter
 from tests._report_cases import GOLDEN_BIN
 from tests._report_streams import C_HEADER_DIR, load_tool
@@ -33,13 +34,33 @@ def test_readme_record_table_is_the_field_table():
         offset += f.bits // 8
     table = [line for line in README.splitlines() if re.match(r"\| \d+ \| `", line)]
     assert table == rows
-    assert len(set(keys)) == 9
+    assert len(set(keys)) == 14
     assert f"layout version {core.LAYOUT_VERSION}" in README
     assert f"{core.FACE_HEADER.size} bytes" in README and f"u8 ({core.FACE_RECORD.size};" in README
-    for name in ("CMD_FACES", "CMD_GET_FACES", "CMD_LANDMARKS", "CMD_SET_REPORT"):
+    assert f"**Record layout {core.RECORD_LAYOUT}** appends the five columns from offset " \
+           f"{core.FACE_RECORD_V1.size}" in README
+    for name in ("CMD_FACES", "CMD_GET_FACES", "CMD_LANDMARKS", "CMD_BLENDSHAPES",
+                 "CMD_SET_REPORT"):
         assert f"| `{name}` | `0x{getattr(core, name):02X}` |" in README
-    assert f"23 + 31 n bytes: {core.face_frame_bytes(4)} with 4 faces" in README
+    assert f"23 + {core.FACE_RECORD.size} n bytes: {core.face_frame_bytes(4)} with 4 faces" \
+        in README
     assert f"{core.faces_that_fit()} faces fit" in README
+    shapes = core.blendshape_frame_bytes(4)
+    per_second = 30 * core.face_frame_bytes(4) + 10 * shapes
+    assert f"report 19 + 54 n: 4 faces at 30 fps with blendshapes at 10 Hz send 30 x " \
+           f"{core.face_frame_bytes(4)} + 10 x {shapes} =\n{per_second:,} bytes/s, " \
+           f"{round(100 * core.link_load(4, 30.0, 10.0))}% of the link" in README
+
+
+def test_readme_id_and_bit_tables_are_the_apps():
+    ids = re.search(r"\| id \| (.*) \|\n\|[-|]+\n\| expression \| (.*) \|", README)
+    assert ids is not None
+    assert ids.group(1).split(" | ") == [str(i) for i in range(len(tables.EXPRESSION_NAMES))]
+    assert ids.group(2).split(" | ") == [f"`{n}`" for n in tables.EXPRESSION_NAMES]
+    bits = re.search(r"\| bit \| (.*) \|\n\|[-|]+\n\| event \| (.*) \|", README)
+    assert bits is not None
+    assert bits.group(1).split(" | ") == [str(i) for i in range(len(tables.EVENT_NAMES))]
+    assert bits.group(2).split(" | ") == [f"`{n}`" for n in tables.EVENT_NAMES]
 
 
 def test_the_documented_bytes_are_valid_frames():
@@ -48,7 +69,7 @@ def test_the_documented_bytes_are_valid_frames():
     rep.frame([], (320, 224))
     frames = [bytes.fromhex(h.replace(" ", "")) for h in
               re.findall(r"`(AA CA AC BB(?: [0-9A-F]{2})+)`", PROTOCOL_README)]
-    assert len(frames) == 6
+    assert len(frames) == 7
     for frame in frames:
         parser = tool.FrameParser()
         (message,) = parser.feed(frame)

@@ -11,7 +11,11 @@ One JSON object per message on stdout, e.g. a face report:
     {"cmd": 1, "name": "CMD_FACES", "kind": "report", "flags": 225, "version": 1,
      "frame": 42, "image": [320, 224], "faces": [{"track_id": 3, "box": [96, 40, 120, 150],
      "score": 0.97, "pose": [-4.5, 2.1, 0.8], "eyes": [0.91, 0.88], "mouth": 0.12,
-     "gaze": [0.1, -0.05], "blinks": 17, "flags": 0}]}
+     "gaze": [0.1, -0.05], "blinks": 17, "flags": 0, "expression": "happy",
+     "expression_score": 0.83, "events": ["smile"], "emotion": null, "emotion_score": null}]}
+
+A record of layout 1 (31 bytes, an older app) has no expression keys; a blendshape report
+gives per face its track id and {"browDownLeft": 0.02, ...} (3 decimals).
 
 Values are scaled back to their units (degrees, pixels, 0..1 ratios); a value the sensor
 did not measure is null. Other messages keep their body as hex ("body"); error responses
@@ -37,37 +41,69 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 HEADER = b"\xaa\xca\xac\xbb"
 PROTOCOL_VERSION = 1
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 1        # the bodies' first byte
+RECORD_LAYOUT = 2         # the face record's columns this tool knows (told by record size)
 MAX_FRAME = 8192          # longer "frames" are corrupted lengths: rejected at once
 
 CMD_FACES, CMD_GET_FACES, CMD_LANDMARKS, CMD_SET_REPORT = 0x01, 0x02, 0x03, 0xF8
+CMD_BLENDSHAPES = 0x04
 CMD_NAMES = {
     CMD_FACES: "CMD_FACES", CMD_GET_FACES: "CMD_GET_FACES", CMD_LANDMARKS: "CMD_LANDMARKS",
-    0xF8: "CMD_SET_REPORT", 0xF9: "CMD_APP_LIST", 0xFA: "CMD_START_APP",
+    CMD_BLENDSHAPES: "CMD_BLENDSHAPES", 0xF8: "CMD_SET_REPORT", 0xF9: "CMD_APP_LIST", 0xFA: "CMD_START_APP",
     0xFB: "CMD_EXIT_APP", 0xFC: "CMD_CUR_APP_INFO", 0xFD: "CMD_APP_INFO", 0xFE: "CMD_KEY",
     0xFF: "CMD_TOUCH",
 }
 
-# The face record, column by column: (JSON key, column, struct code, scale, counter).
-# Consecutive columns with one key form a list. Counters wrap and have no sentinel;
-# other columns store NaN as INT16_MIN (signed) or the type's maximum (unsigned).
+# Named expressions' ids and the events' bits (app/core/expressions/tables.py).
+EXPRESSION_NAMES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+EVENT_NAMES = ("wink_left", "wink_right", "smile", "mouth_open", "brows_up")
+# MediaPipe's 52 blendshapes, in the CMD_BLENDSHAPES body's order.
+BLENDSHAPE_NAMES = (
+    "_neutral", "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft",
+    "browOuterUpRight", "cheekPuff", "cheekSquintLeft", "cheekSquintRight", "eyeBlinkLeft",
+    "eyeBlinkRight", "eyeLookDownLeft", "eyeLookDownRight", "eyeLookInLeft", "eyeLookInRight",
+    "eyeLookOutLeft", "eyeLookOutRight", "eyeLookUpLeft", "eyeLookUpRight", "eyeSquintLeft",
+    "eyeSquintRight", "eyeWideLeft", "eyeWideRight", "jawForward", "jawLeft", "jawOpen",
+    "jawRight", "mouthClose", "mouthDimpleLeft", "mouthDimpleRight", "mouthFrownLeft",
+    "mouthFrownRight", "mouthFunnel", "mouthLeft", "mouthLowerDownLeft", "mouthLowerDownRight",
+    "mouthPressLeft", "mouthPressRight", "mouthPucker", "mouthRight", "mouthRollLower",
+    "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper", "mouthSmileLeft", "mouthSmileRight",
+    "mouthStretchLeft", "mouthStretchRight", "mouthUpperUpLeft", "mouthUpperUpRight",
+    "noseSneerLeft", "noseSneerRight",
+)
+
+# The face record, column by column: (JSON key, column, struct code, scale, counter,
+# labels, record layout that added it). Consecutive columns with one key form a list.
+# Counters wrap and have no sentinel; other columns store NaN as INT16_MIN (signed) or
+# the type's maximum (unsigned). With labels, an id column gives the name of its value
+# (null for the sentinel) and a bits column (a counter) the names of its bits set.
 FACE_FIELDS = (
-    ("track_id", "track_id", "H", 1, True),
-    ("box", "x", "h", 1, False), ("box", "y", "h", 1, False),
-    ("box", "w", "H", 1, False), ("box", "h", "H", 1, False),
-    ("score", "score", "H", 1000, False),
-    ("pose", "yaw", "h", 100, False), ("pose", "pitch", "h", 100, False),
-    ("pose", "roll", "h", 100, False),
-    ("eyes", "eye_left", "H", 1000, False), ("eyes", "eye_right", "H", 1000, False),
-    ("mouth", "mouth", "H", 1000, False),
-    ("gaze", "gaze_x", "h", 1000, False), ("gaze", "gaze_y", "h", 1000, False),
-    ("blinks", "blinks", "H", 1, True),
-    ("flags", "flags", "B", 1, True),
+    ("track_id", "track_id", "H", 1, True, (), 1),
+    ("box", "x", "h", 1, False, (), 1), ("box", "y", "h", 1, False, (), 1),
+    ("box", "w", "H", 1, False, (), 1), ("box", "h", "H", 1, False, (), 1),
+    ("score", "score", "H", 1000, False, (), 1),
+    ("pose", "yaw", "h", 100, False, (), 1), ("pose", "pitch", "h", 100, False, (), 1),
+    ("pose", "roll", "h", 100, False, (), 1),
+    ("eyes", "eye_left", "H", 1000, False, (), 1), ("eyes", "eye_right", "H", 1000, False, (), 1),
+    ("mouth", "mouth", "H", 1000, False, (), 1),
+    ("gaze", "gaze_x", "h", 1000, False, (), 1), ("gaze", "gaze_y", "h", 1000, False, (), 1),
+    ("blinks", "blinks", "H", 1, True, (), 1),
+    ("flags", "flags", "B", 1, True, (), 1),
+    ("expression", "expression", "B", 1, False, EXPRESSION_NAMES, 2),
+    ("expression_score", "expression_score", "B", 255, False, (), 2),
+    ("events", "events", "B", 1, True, EVENT_NAMES, 2),
+    ("emotion", "emotion", "B", 1, False, EXPRESSION_NAMES, 2),
+    ("emotion_score", "emotion_score", "B", 255, False, (), 2),
 )
 FACE_HEADER = struct.Struct("<BIHHBB")       # version, frame, width, height, faces, record size
 FACE_RECORD = struct.Struct("<" + "".join(f[2] for f in FACE_FIELDS))
+# each record layout's columns: a record is read by the newest layout its size holds
+RECORD_STRUCTS = tuple(struct.Struct("<" + "".join(f[2] for f in FACE_FIELDS if f[6] <= n))
+                       for n in range(1, RECORD_LAYOUT + 1))
 LANDMARK_HEADER = struct.Struct("<BIHHBH")   # version, frame, width, height, faces, points
 LANDMARK_SCALE = 4                           # int16 quarter pixels
+BLENDSHAPE_HEADER = struct.Struct("<BIBB")   # version, frame, faces, blendshapes per face
+BLENDSHAPE_SCALE = 255                       # u8, value x 255
 NOT_TRACKED = 0xFFFF                         # track id -1
 
 
@@ -117,6 +153,11 @@ def implausible(buf: bytearray) -> bool:
         body = FACE_HEADER
     elif (cmd, kind) == (CMD_LANDMARKS, "report"):
         body = LANDMARK_HEADER
+    elif (cmd, kind) == (CMD_BLENDSHAPES, "report"):
+        if len(buf) < 10 + BLENDSHAPE_HEADER.size:
+            return length < 4 + BLENDSHAPE_HEADER.size
+        _version, _frame, count, k = BLENDSHAPE_HEADER.unpack_from(buf, 10)
+        return length != 4 + BLENDSHAPE_HEADER.size + count * (2 + k)
     elif (cmd, kind) == (CMD_GET_FACES, "request"):
         return length != 4
     elif (cmd, kind) == (CMD_SET_REPORT, "request"):
@@ -127,7 +168,7 @@ def implausible(buf: bytearray) -> bool:
     stride = size if body is FACE_HEADER else 2 + 4 * size
     # any layout version keeps this header and steps through its records by their size
     return length != 4 + body.size + count * stride or \
-        (body is FACE_HEADER and version == LAYOUT_VERSION and size < FACE_RECORD.size)
+        (body is FACE_HEADER and version == LAYOUT_VERSION and size < RECORD_STRUCTS[0].size)
 
 
 def frame_length(length_field: int, flags: int) -> int:
@@ -236,13 +277,27 @@ def _kind(flags: int) -> str:
 
 def _face(stored: Tuple[int, ...]) -> Dict[str, object]:
     face: Dict[str, list] = {}
-    for (key, name, _code, scale, counter), value, sentinel in zip(FACE_FIELDS, stored,
-                                                                   SENTINELS):
-        if counter:
-            out: object = -1 if name == "track_id" and value == NOT_TRACKED else value
+    for (key, name, code, scale, counter, labels, _since), value, sentinel in zip(
+            FACE_FIELDS, stored, SENTINELS):
+        if labels and counter:  # bits: the names of those set
+            bits = struct.calcsize("<" + code) * 8
+            out: object = [labels[i] if i < len(labels) else f"bit{i}"
+                           for i in range(bits) if value >> i & 1]
+        elif labels:            # an id: its name
+            out = None if value == sentinel else \
+                labels[value] if value < len(labels) else f"#{value}"
+        elif counter:
+            out = -1 if name == "track_id" and value == NOT_TRACKED else value
+        elif value == sentinel:
+            out = None
+        elif scale == 255:      # a u8 0..1 column: 3 decimals
+            out = round(value / scale, 3)
         else:
-            out = None if value == sentinel else value / scale if scale != 1 else value
-        face.setdefault(key, []).append(out)
+            out = value / scale if scale != 1 else value
+        if labels and counter:
+            face[key] = [out]   # a list of its own, not a tuple of columns
+        else:
+            face.setdefault(key, []).append(out)
     return {k: v[0] if len(v) == 1 else v for k, v in face.items()}
 
 
@@ -253,9 +308,10 @@ def decode_faces(body: bytes) -> Dict[str, object]:
     version, frame, width, height, count, stride = FACE_HEADER.unpack_from(body)
     if version != LAYOUT_VERSION:
         raise ValueError(f"layout version {version}, this tool reads {LAYOUT_VERSION}")
-    if stride < FACE_RECORD.size or len(body) != FACE_HEADER.size + count * stride:
+    if stride < RECORD_STRUCTS[0].size or len(body) != FACE_HEADER.size + count * stride:
         raise ValueError(f"{len(body)} bytes for {count} records of {stride}")
-    faces = [_face(FACE_RECORD.unpack_from(body, FACE_HEADER.size + i * stride))
+    record = [s for s in RECORD_STRUCTS if s.size <= stride][-1]
+    faces = [_face(record.unpack_from(body, FACE_HEADER.size + i * stride))
              for i in range(count)]
     return {"version": version, "frame": frame, "image": [width, height], "faces": faces}
 
@@ -279,6 +335,28 @@ def decode_landmarks(body: bytes) -> Dict[str, object]:
                       "points": [scaled[j:j + 2] for j in range(0, 2 * k, 2)]})
     return {"version": version, "frame": frame, "image": [width, height],
             "points_per_face": k, "landmarks": faces}
+
+
+def decode_blendshapes(body: bytes) -> Dict[str, object]:
+    """A CMD_BLENDSHAPES body: header keys + "blendshapes" [{"track_id", "values"}],
+    values {name: 0..1, 3 decimals} (a list when the count is not the 52 known)."""
+    if len(body) < BLENDSHAPE_HEADER.size:
+        raise ValueError("blendshape body shorter than its header")
+    version, frame, count, k = BLENDSHAPE_HEADER.unpack_from(body)
+    if version != LAYOUT_VERSION:
+        raise ValueError(f"layout version {version}, this tool reads {LAYOUT_VERSION}")
+    stride = 2 + k
+    if len(body) != BLENDSHAPE_HEADER.size + count * stride:
+        raise ValueError(f"{len(body)} bytes for {count} faces of {k} blendshapes")
+    faces = []
+    for i in range(count):
+        offset = BLENDSHAPE_HEADER.size + i * stride
+        track = struct.unpack_from("<H", body, offset)[0]
+        values = [round(v / BLENDSHAPE_SCALE, 3) for v in body[offset + 2:offset + stride]]
+        faces.append({"track_id": -1 if track == NOT_TRACKED else track,
+                      "values": dict(zip(BLENDSHAPE_NAMES, values))
+                      if k == len(BLENDSHAPE_NAMES) else values})
+    return {"version": version, "frame": frame, "shapes_per_face": k, "blendshapes": faces}
 
 
 def decode_set_report(body: bytes) -> Dict[str, object]:
@@ -307,6 +385,8 @@ def decode_message(flags: int, cmd: int, payload: bytes) -> Dict[str, object]:
         decoder = decode_faces
     elif (cmd, kind) == (CMD_LANDMARKS, "report"):
         decoder = decode_landmarks
+    elif (cmd, kind) == (CMD_BLENDSHAPES, "report"):
+        decoder = decode_blendshapes
     if decoder is None:
         msg["body"] = payload.hex()
         if (cmd, kind) == (CMD_SET_REPORT, "request"):

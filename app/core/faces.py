@@ -13,6 +13,7 @@ import numpy as np
 
 from . import topology
 from .geometry import CropTransform, box_of_points
+from .emotion import Emotion
 from .expressions import Expression
 from .signals import Signals
 
@@ -73,6 +74,8 @@ class Face:
     signals:   head pose, eyes, mouth, gaze, blinks of its track (None: not computed).
     expression: blendshapes, named expression and events of its track (None: not
                computed).
+    emotion:   the device's face-emotion classifier's label and score for its track
+               (None: no classifier, a PC, or not yet classified).
 
     A tracked face's `detection` is the box its crop was cut around: the previous
     frame's mesh box (and its outer eye corners as keypoints), not a detector box.
@@ -88,6 +91,7 @@ class Face:
     track_id: int = -1
     signals: Signals | None = None
     expression: Expression | None = None
+    emotion: Emotion | None = None
 
     @property
     def points_z(self) -> list[int]:

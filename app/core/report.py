@@ -8,6 +8,9 @@ Three layers, as MaixPy apps report results to a microcontroller:
   `FACE_FIELDS` (struct code + scale), which drives the encoder, the decoder, the README
   table and the tests. Measurements saturate into their integer range; NaN becomes the
   column's sentinel (INT16_MIN signed, the type's maximum unsigned). Counters wrap.
+  Record layout 2 (`RECORD_LAYOUT`) appends columns to layout 1's; the body's version
+  byte stays 1 because nothing before them changed: a layout-1 receiver checks that byte,
+  steps through the records by the header's record size and reads its 31 bytes of each.
 * **Frames** (MaixCDK `maix_protocol.cpp`): `AA CA AC BB`, u32 LE length (flags + cmd +
   body + CRC), flags, cmd, body, CRC16/IBM (reflected poly 0xA001, init 0) of every byte
   before it, LE. Byte-identical to `maix.protocol.Protocol(...).encode_report/
@@ -26,6 +29,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 import numpy as np
+
+from .expressions.tables import EVENT_NAMES, EXPRESSION_ID, EXPRESSION_NAMES
 
 
 if TYPE_CHECKING:
@@ -51,6 +56,7 @@ CMD_SET_REPORT = 0xF8
 CMD_FACES = 0x01      # report: the face body, once per processed frame (on by default)
 CMD_GET_FACES = 0x02  # request (empty body) -> resp_ok with the latest face body
 CMD_LANDMARKS = 0x03  # report: landmark subset per face, at a lower rate (off by default)
+CMD_BLENDSHAPES = 0x04  # report: the 52 blendshapes per face, at a lower rate (off by default)
 
 # maix.err.Err values used in error responses (the device adapter turns them into err.Err).
 ERR_ARGS = 1
@@ -58,6 +64,7 @@ ERR_NOT_IMPL = 3
 ERR_NOT_READY = 4
 
 LAYOUT_VERSION = 1    # first byte of every body; changes when a column changes meaning
+RECORD_LAYOUT = 2     # the face record's columns: layout 1 (31 bytes) + expression columns
 
 # ---- the face record --------------------------------------------------------------------
 
@@ -72,6 +79,10 @@ class Field:
     code:    struct code, little-endian.
     scale:   stored integer = round(value * scale).
     counter: wraps modulo 2**bits (ids, counts, bits) instead of saturating; no sentinel.
+    labels:  the names its values stand for: an id column (not a counter) holds the index
+             of its name, or the sentinel for None; a bits column (a counter) holds bit i
+             for labels[i] (tables.EXPRESSION_NAMES / EVENT_NAMES).
+    since:   the record layout that added the column (`RECORD_LAYOUT`).
     """
 
     key: str
@@ -81,6 +92,8 @@ class Field:
     unit: str
     doc: str
     counter: bool = False
+    labels: tuple[str, ...] = ()
+    since: int = 1
 
     @property
     def bits(self) -> int:
@@ -123,6 +136,19 @@ FACE_FIELDS: tuple[Field, ...] = (
           counter=True),
     Field("flags", "flags", "B", 1, "", "bit 0: eyes closed for long; other bits reserved (0)",
           counter=True),
+    Field("expression", "expression", "B", 1, "",
+          "named expression id (table below); 255 = none (expressions off or not yet read)",
+          labels=EXPRESSION_NAMES, since=2),
+    Field("expression_score", "expression_score", "B", 255, "",
+          "how sure that expression is, 0..1 (1.0 reads 254/255)", since=2),
+    Field("events", "events", "B", 1, "", "events active this frame, bit i = event i (table below)",
+          counter=True, labels=EVENT_NAMES, since=2),
+    Field("emotion", "emotion", "B", 1, "",
+          "the device's face-emotion classifier: expression id of its label; 255 = none "
+          "(no /root/models/face_emotion.mud, a PC, or not yet classified)",
+          labels=EXPRESSION_NAMES, since=2),
+    Field("emotion_score", "emotion_score", "B", 255, "", "the classifier's score, 0..1",
+          since=2),
 )
 
 FLAG_EYES_CLOSED_LONG = 0x01
@@ -130,6 +156,11 @@ FLAG_EYES_CLOSED_LONG = 0x01
 # version, frame counter, image width, image height, face count, record size
 FACE_HEADER = struct.Struct("<BIHHBB")
 FACE_RECORD = struct.Struct("<" + "".join(f.code for f in FACE_FIELDS))
+# Each record layout's leading columns (layout 1 = the 31 bytes every receiver reads).
+RECORD_STRUCTS: dict[int, struct.Struct] = {
+    layout: struct.Struct("<" + "".join(f.code for f in FACE_FIELDS if f.since <= layout))
+    for layout in range(1, RECORD_LAYOUT + 1)}
+FACE_RECORD_V1 = RECORD_STRUCTS[1]
 
 # version, frame counter, image width, image height, face count, points per face;
 # then per face: track_id u16 + points x (x, y) int16 in quarter pixels.
@@ -137,6 +168,11 @@ LANDMARK_HEADER = struct.Struct("<BIHHBH")
 LANDMARK_TRACK = struct.Struct("<H")
 LANDMARK_SCALE = 4            # stored = round(px * 4): quarter pixels, |px| <= 8191.75
 LANDMARK_SENTINEL = -32768    # a NaN point
+
+# version, frame counter, face count, blendshapes per face (52); then per face:
+# track_id u16 + the blendshapes as u8, round(value x 255), in tables.BLENDSHAPE_NAMES order.
+BLENDSHAPE_HEADER = struct.Struct("<BIBB")
+BLENDSHAPE_SCALE = 255        # stored = round(clip(value, 0, 1) * 255); NaN (never made) = 0
 
 MAX_FACES = 255               # the header's face count is a u8
 
@@ -153,6 +189,11 @@ class FaceReport:
     gaze:  (x, y) in -1..1.
     blinks: blinks counted for this face so far.
     flags: bitfield, `FLAG_EYES_CLOSED_LONG` = bit 0.
+    expression: the named expression (tables.EXPRESSION_NAMES), None when not read.
+    expression_score: 0..1.
+    events: the events active on this frame (tables.EVENT_NAMES).
+    emotion, emotion_score: the device's face-emotion classifier's label (one of
+                 EXPRESSION_NAMES) and score; None / NaN where there is none (a PC).
     A signal not measured is NaN (sent as the column's sentinel).
     """
 
@@ -165,11 +206,38 @@ class FaceReport:
     gaze: tuple[float, float] = (math.nan, math.nan)
     blinks: int = 0
     flags: int = 0
+    expression: str | None = None
+    expression_score: float = math.nan
+    events: tuple[str, ...] = ()
+    emotion: str | None = None
+    emotion_score: float = math.nan
 
     def row(self) -> tuple[float, ...]:
-        """The record's columns in `FACE_FIELDS` order, unscaled."""
+        """The record's columns in `FACE_FIELDS` order, unscaled; names as their ids (NaN
+        for None) and events as their bits."""
         return (self.track_id, *self.box, self.score, *self.pose, *self.eyes, self.mouth,
-                *self.gaze, self.blinks, self.flags)
+                *self.gaze, self.blinks, self.flags, _label_id(self.expression),
+                self.expression_score, _event_bits(self.events), _label_id(self.emotion),
+                self.emotion_score)
+
+
+def _label_id(name: str | None) -> float:
+    if name is None:
+        return math.nan
+    try:
+        return EXPRESSION_ID[name]
+    except KeyError:
+        raise ValueError(f"expression {name!r} has no id in tables.EXPRESSION_NAMES") from None
+
+
+def _event_bits(events: Sequence[str]) -> int:
+    bits = 0
+    for name in events:
+        try:
+            bits |= 1 << EVENT_NAMES.index(name)
+        except ValueError:
+            raise ValueError(f"event {name!r} has no bit in tables.EVENT_NAMES") from None
+    return bits
 
 
 @functools.lru_cache(maxsize=1)
@@ -237,6 +305,28 @@ def encode_landmarks(track_ids: Sequence[int], points: Sequence[np.ndarray], fra
     return b"".join(parts)
 
 
+def encode_blendshapes(track_ids: Sequence[int], blendshapes: Sequence[np.ndarray],
+                       frame: int) -> bytes:
+    """The CMD_BLENDSHAPES body: header + per face its track id and its K (52)
+    blendshapes as u8, round(value x 255) after clipping to 0..1."""
+    if len(track_ids) != len(blendshapes):
+        raise ValueError(f"{len(track_ids)} track ids for {len(blendshapes)} blendshape sets")
+    if len(blendshapes) > MAX_FACES:
+        raise ValueError(f"{len(blendshapes)} faces: a body holds at most {MAX_FACES}")
+    stack = (np.asarray(blendshapes, np.float64).reshape(len(blendshapes), -1)
+             if len(blendshapes) else np.zeros((0, 0)))
+    k = stack.shape[1]
+    if k > 255:
+        raise ValueError(f"{k} blendshapes per face: a body holds at most 255")
+    q = np.rint(np.clip(np.nan_to_num(stack, nan=0.0), 0.0, 1.0) * BLENDSHAPE_SCALE)
+    q = q.astype(np.uint8)
+    parts = [BLENDSHAPE_HEADER.pack(LAYOUT_VERSION, frame & 0xFFFFFFFF, len(blendshapes), k)]
+    for track_id, values in zip(track_ids, q):
+        parts.append(LANDMARK_TRACK.pack(track_id & 0xFFFF))
+        parts.append(values.tobytes())
+    return b"".join(parts)
+
+
 # ---- decoding (the inverse; receivers have their own copies: tools/, docs/protocol/) ----
 
 
@@ -261,12 +351,29 @@ class LandmarkFrame:
     points: np.ndarray
 
 
+@dataclass(frozen=True, eq=False)
+class BlendshapeFrame:
+    """A decoded CMD_BLENDSHAPES body; values (faces, K) float 0..1 (multiples of 1/255)."""
+
+    version: int
+    frame: int
+    track_ids: tuple[int, ...]
+    values: np.ndarray
+
+
 def _check_version(version: int) -> None:
     if version != LAYOUT_VERSION:
         raise ValueError(f"layout version {version}, this decoder reads {LAYOUT_VERSION}")
 
 
-def _value(f: Field, stored: int) -> float:
+def _value(f: Field, stored: int) -> Any:
+    if f.labels:
+        if f.counter:  # bits: the names of the bits set (bits without a name: "bitN")
+            return tuple(f.labels[i] if i < len(f.labels) else f"bit{i}"
+                         for i in range(f.bits) if stored >> i & 1)
+        if stored == f.sentinel:
+            return None
+        return f.labels[stored] if stored < len(f.labels) else f"#{stored}"
     if f.counter:
         return -1 if f.name == "track_id" and stored == 0xFFFF else stored
     return math.nan if stored == f.sentinel else stored / f.scale
@@ -278,12 +385,15 @@ def decode_faces(body: bytes) -> FaceFrame:
         raise ValueError(f"face body of {len(body)} bytes: shorter than its header")
     version, frame, width, height, count, stride = FACE_HEADER.unpack_from(body)
     _check_version(version)
-    if stride < FACE_RECORD.size or len(body) != FACE_HEADER.size + count * stride:
+    if stride < FACE_RECORD_V1.size or len(body) != FACE_HEADER.size + count * stride:
         raise ValueError(f"face body of {len(body)} bytes for {count} records of {stride}")
+    # the newest layout this record size holds: layout 1's records leave the later
+    # columns at their defaults (None, NaN, no events)
+    record = max((s for s in RECORD_STRUCTS.values() if s.size <= stride), key=lambda s: s.size)
     faces = []
     for i in range(count):
-        stored = FACE_RECORD.unpack_from(body, FACE_HEADER.size + i * stride)
-        values: dict[str, list[float]] = {}
+        stored = record.unpack_from(body, FACE_HEADER.size + i * stride)
+        values: dict[str, list[Any]] = {}
         for f, s in zip(FACE_FIELDS, stored):
             values.setdefault(f.key, []).append(_value(f, s))
         faces.append(FaceReport(**{k: v[0] if len(v) == 1 else tuple(v)  # type: ignore[arg-type]
@@ -308,6 +418,24 @@ def decode_landmarks(body: bytes) -> LandmarkFrame:
         raw = np.frombuffer(body, "<i2", 2 * k, offset + LANDMARK_TRACK.size).reshape(k, 2)
         points[i] = np.where(raw == LANDMARK_SENTINEL, np.nan, raw / LANDMARK_SCALE)
     return LandmarkFrame(version, frame, (width, height), tuple(ids), points)
+
+
+def decode_blendshapes(body: bytes) -> BlendshapeFrame:
+    """A CMD_BLENDSHAPES body back to values."""
+    if len(body) < BLENDSHAPE_HEADER.size:
+        raise ValueError(f"blendshape body of {len(body)} bytes: shorter than its header")
+    version, frame, count, k = BLENDSHAPE_HEADER.unpack_from(body)
+    _check_version(version)
+    stride = LANDMARK_TRACK.size + k
+    if len(body) != BLENDSHAPE_HEADER.size + count * stride:
+        raise ValueError(f"blendshape body of {len(body)} bytes for {count} faces of {k}")
+    ids, values = [], np.empty((count, k))
+    for i in range(count):
+        offset = BLENDSHAPE_HEADER.size + i * stride
+        (track,) = LANDMARK_TRACK.unpack_from(body, offset)
+        ids.append(-1 if track == 0xFFFF else track)
+        values[i] = np.frombuffer(body, np.uint8, k, offset + LANDMARK_TRACK.size)
+    return BlendshapeFrame(version, frame, tuple(ids), values / BLENDSHAPE_SCALE)
 
 
 # ---- protocol frames --------------------------------------------------------------------
@@ -396,6 +524,7 @@ class Schedule:
 
 
 Message = tuple[int, bytes]   # (cmd, body) to report
+Blendshapes = Sequence[tuple[int, np.ndarray]]   # per face: (track id, (52,) values)
 
 
 class FaceReporter:
@@ -403,7 +532,8 @@ class FaceReporter:
 
     Per frame `frame(faces, image_size)` returns the (cmd, body) pairs to report: the face
     body on every processed frame, with 0 faces too (so the receiver sees a face leave),
-    and the landmark body when it is on and due. `request(cmd, body)` answers:
+    and the landmark and blendshape bodies when they are on and due. `request(cmd, body)`
+    answers:
 
     * CMD_SET_REPORT, body `on` (1 byte, as MaixPy's comm_protocol_yolov5 example: the
       face report on/off) or `cmd, on` (2 bytes) or `cmd, on, event, timer_ms u32`
@@ -414,11 +544,14 @@ class FaceReporter:
     """
 
     def __init__(self, landmark_period_s: float = 0.2,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 blendshape_period_s: float = 0.1) -> None:
         self.clock = clock
         self.schedules: dict[int, Schedule] = {
             CMD_FACES: Schedule(on=True),
             CMD_LANDMARKS: Schedule(on=False, every_frame=False, period_s=landmark_period_s),
+            CMD_BLENDSHAPES: Schedule(on=False, every_frame=False,
+                                      period_s=blendshape_period_s),
         }
         self._next_due: dict[int, float] = {}   # periodic reports: when the next is due
         self.frame_index = 0           # processed frames so far = the next body's counter
@@ -433,9 +566,12 @@ class FaceReporter:
         return schedule.every_frame or self.clock() >= self._next_due.get(cmd, -math.inf)
 
     def frame(self, faces: Sequence[FaceReport], image_size: tuple[int, int],
-              landmarks: Sequence[np.ndarray] | None = None) -> list[Message]:
+              landmarks: Sequence[np.ndarray] | None = None,
+              blendshapes: Blendshapes | None = None) -> list[Message]:
         """The messages for one processed frame. landmarks: per face (same order as
-        `faces`) a (K, 2) array of image pixels, or None when not gathered."""
+        `faces`) a (K, 2) array of image pixels, or None when not gathered; blendshapes:
+        (track id, (52,) values) of the faces that have them, or None when not
+        gathered."""
         body = encode_faces(faces, self.frame_index, image_size)
         self.latest = body
         messages: list[Message] = []
@@ -445,6 +581,10 @@ class FaceReporter:
             ids = [f.track_id for f in faces]
             messages.append((CMD_LANDMARKS,
                              encode_landmarks(ids, landmarks, self.frame_index, image_size)))
+        if blendshapes is not None and self._take(CMD_BLENDSHAPES):
+            messages.append((CMD_BLENDSHAPES, encode_blendshapes(
+                [track for track, _ in blendshapes], [v for _, v in blendshapes],
+                self.frame_index)))
         self.frame_index += 1
         return messages
 
@@ -507,27 +647,38 @@ class ReportSink(Protocol):
     reporter: FaceReporter
 
     def send_frame(self, faces: Sequence[FaceReport], image_size: tuple[int, int],
-                   landmarks: Sequence[np.ndarray] | None = None) -> None: ...
+                   landmarks: Sequence[np.ndarray] | None = None,
+                   blendshapes: Blendshapes | None = None) -> None: ...
 
     def close(self) -> None: ...
 
 
 def face_report(face: "Face") -> FaceReport:
     """A tracked face as its record: the box around its 468 mesh landmarks, its presence
-    score and its signals (NaN when they were not measured)."""
+    score, its signals (NaN when they were not measured), its expression and the device
+    classifier's emotion (None when not read)."""
     x, y, w, h = (float(v) for v in face.mesh_box)
     report = FaceReport(face.track_id, (x, y, w, h), float(face.score))
     s = face.signals
-    if s is None:
-        return report
-    return replace(report, pose=s.pose, eyes=s.eyes, mouth=s.mouth, gaze=s.gaze,
-                   blinks=s.blinks, flags=FLAG_EYES_CLOSED_LONG if s.eyes_closed_long else 0)
+    if s is not None:
+        report = replace(report, pose=s.pose, eyes=s.eyes, mouth=s.mouth, gaze=s.gaze,
+                         blinks=s.blinks,
+                         flags=FLAG_EYES_CLOSED_LONG if s.eyes_closed_long else 0)
+    e = face.expression
+    if e is not None:
+        report = replace(report, expression=e.name, expression_score=float(e.score),
+                         events=tuple(e.events))
+    m = face.emotion
+    if m is not None:
+        report = replace(report, emotion=m.label, emotion_score=float(m.score))
+    return report
 
 
 class ReportingSink:
     """A FrameSink (app.core.platform) reporting each processed frame's faces through
     `port`; the landmark report, when the microcontroller turned it on and it is due,
-    carries `points` (landmark indices, e.g. topology.SUBSET_5) of each face."""
+    carries `points` (landmark indices, e.g. topology.SUBSET_5) of each face, the
+    blendshape report the blendshapes of each face that has them."""
 
     wants_signals = True
 
@@ -541,7 +692,11 @@ class ReportingSink:
         landmarks = None
         if self.port.reporter.due(CMD_LANDMARKS):
             landmarks = [face.xy[self.points] for face in faces]
-        self.port.send_frame(reports, image_size, landmarks)
+        blendshapes = None
+        if self.port.reporter.due(CMD_BLENDSHAPES):
+            blendshapes = [(face.track_id, face.expression.blendshapes) for face in faces
+                           if face.expression is not None]
+        self.port.send_frame(reports, image_size, landmarks, blendshapes)
 
     def close(self) -> None:
         self.port.close()
@@ -556,8 +711,21 @@ def face_frame_bytes(faces: int) -> int:
     return FRAMING_BYTES + FACE_HEADER.size + faces * FACE_RECORD.size
 
 
+def blendshape_frame_bytes(faces: int, shapes: int = 52) -> int:
+    """Bytes on the wire for one CMD_BLENDSHAPES report with `faces` faces."""
+    return FRAMING_BYTES + BLENDSHAPE_HEADER.size + faces * (LANDMARK_TRACK.size + shapes)
+
+
 def faces_that_fit(baud: int = 115200, fps: float = 30.0) -> int:
     """How many faces one CMD_FACES report per frame can carry at `baud` and `fps`."""
     budget = baud / 10.0 / fps
     return max(0, int((budget - face_frame_bytes(0)) // FACE_RECORD.size))
+
+
+def link_load(faces: int, fps: float = 30.0, blendshape_hz: float = 0.0,
+              baud: int = 115200) -> float:
+    """The share of an 8N1 link at `baud` taken by CMD_FACES every frame plus
+    CMD_BLENDSHAPES `blendshape_hz` times a second, `faces` faces each, frames included."""
+    per_second = face_frame_bytes(faces) * fps + blendshape_frame_bytes(faces) * blendshape_hz
+    return per_second / (baud / 10.0)
 

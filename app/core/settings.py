@@ -117,6 +117,10 @@ class Settings:
     report_landmark_period_s: float = _setting(
         "report.landmark_period_s", 0.2, lo=0.05, hi=10.0,
         doc="seconds between landmark reports (when the microcontroller turns them on)")
+    report_blendshape_period_s: float = _setting(
+        "report.blendshape_period_s", 0.1, lo=0.05, hi=10.0,
+        doc="seconds between blendshape reports (when the microcontroller turns them on); "
+            "a face's blendshapes are as fresh as its expression rate")
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)

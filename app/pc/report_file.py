@@ -1,6 +1,7 @@
 """Face reports on a PC: the byte stream the device's UART would send, into a file.
 
-Each processed frame's frames (CMD_FACES, and CMD_LANDMARKS when due) are encoded exactly
+Each processed frame's frames (CMD_FACES, and CMD_LANDMARKS / CMD_BLENDSHAPES when on and
+due) are encoded exactly
 as maix.comm.CommProtocol.report sends them and appended with one unbuffered write, so
 the file holds whole frames only. Like every output of a PC run (app/pc/files.py) it is
 written under a temporary name and put in place when the run ends (`finish`, `commit`;
@@ -14,7 +15,7 @@ from typing import BinaryIO, Sequence
 
 import numpy as np
 
-from ..core.report import FaceReport, FaceReporter, encode_report
+from ..core.report import Blendshapes, FaceReport, FaceReporter, encode_report
 from .files import STDOUT, PartFile, write_failed
 
 
@@ -30,11 +31,12 @@ class ReportFile:
             self.part.temp.open("wb", buffering=0)
 
     def send_frame(self, faces: Sequence[FaceReport], image_size: tuple[int, int],
-                   landmarks: Sequence[np.ndarray] | None = None) -> None:
+                   landmarks: Sequence[np.ndarray] | None = None,
+                   blendshapes: Blendshapes | None = None) -> None:
         if self._stream is None:
             raise ValueError(f"{self.path} is closed")
-        data = b"".join(encode_report(cmd, body)
-                        for cmd, body in self.reporter.frame(faces, image_size, landmarks))
+        data = b"".join(encode_report(cmd, body) for cmd, body in
+                        self.reporter.frame(faces, image_size, landmarks, blendshapes))
         view = memoryview(data)
         try:
             while view:  # a raw write may be short; the frame goes out whole before returning

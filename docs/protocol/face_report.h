@@ -6,7 +6,8 @@
  * (length = flags + cmd + body + CRC bytes; CRC-16/ARC, reflected poly 0xA001, init 0,
  * over every byte before it). This parser takes the stream one byte at a time, skips
  * garbage and corrupted frames up to the next header, checks the CRC and hands out whole
- * frames; the accessors below read the face and landmark bodies (layout version checked).
+ * frames; the accessors below read the face, landmark and blendshape bodies (layout
+ * version checked).
  * No malloc: one fixed buffer of FR_MAX_FRAME bytes per parser. C99, any endianness.
  *
  *   #include "face_report.h"
@@ -33,19 +34,22 @@
 #include <string.h>
 
 /* Longest frame accepted, and the parser's buffer size. A face report with n faces is
- * 23 + 31 n bytes (10 faces: 333); a landmark report 24 + (2 + 4 K) n (K = 68, 1 face:
- * 298). Define it before the include for more (or less). At most 65535. */
+ * 23 + 36 n bytes (10 faces: 383); a landmark report 24 + (2 + 4 K) n (K = 68, 1 face:
+ * 298); a blendshape report 19 + 54 n (9 faces: 505; 10 need 559). Define it before the
+ * include for more (or less). At most 65535. */
 #ifndef FR_MAX_FRAME
 #define FR_MAX_FRAME 512
 #endif
 
 #define FR_PROTOCOL_VERSION 1 /* low 2 bits of flags */
-#define FR_LAYOUT_VERSION 1   /* first byte of the face and landmark bodies */
+#define FR_LAYOUT_VERSION 1   /* first byte of the face, landmark and blendshape bodies */
+#define FR_RECORD_LAYOUT 2    /* the face record's columns this header knows (see below) */
 
 /* Commands: this app's (< 0xC8) and the system's CMD_SET_REPORT. */
 #define FR_CMD_FACES 0x01      /* report: face body, every processed frame */
 #define FR_CMD_GET_FACES 0x02  /* request (no body) -> resp_ok with the latest face body */
 #define FR_CMD_LANDMARKS 0x03  /* report: landmark subset per face (off by default) */
+#define FR_CMD_BLENDSHAPES 0x04 /* report: 52 blendshapes per face (off by default) */
 #define FR_CMD_SET_REPORT 0xF8 /* request: [cmd] on [event timer_ms] */
 
 /* Flags. */
@@ -56,9 +60,11 @@
 #define FR_FLAGS_REQUEST 0x01 /* what an MCU sends */
 
 /* Face body: header, then `count` records of `record_size` bytes (use record_size as the
- * stride: a later layout may append columns). */
+ * stride: a later layout may append columns). Record layout 1 is the first 31 bytes
+ * (an older app sends only those); layout 2 appends the expression columns. */
 #define FR_FACES_HEADER_SIZE 11
-#define FR_FACE_RECORD_SIZE 31 /* bytes of the columns below */
+#define FR_FACE_RECORD_SIZE_V1 31 /* layout 1: track_id .. flags */
+#define FR_FACE_RECORD_SIZE 36    /* layout 2: all the columns below */
 /* Column offsets in a record (all little-endian). */
 #define FR_FACE_OFF_TRACK_ID 0  /* u16, wraps; 65535 = not tracked */
 #define FR_FACE_OFF_X 2         /* i16 px, box left */
@@ -76,18 +82,45 @@
 #define FR_FACE_OFF_GAZE_Y 26   /* i16 x1000 */
 #define FR_FACE_OFF_BLINKS 28   /* u16, wraps */
 #define FR_FACE_OFF_FLAGS 30    /* u8 bits */
+#define FR_FACE_OFF_EXPRESSION 31 /* u8 FR_EXPR_*, FR_EXPR_NONE: not read (layout 2) */
+#define FR_FACE_OFF_EXPRESSION_SCORE 32 /* u8 x255, FR_NAN_U8: none (layout 2) */
+#define FR_FACE_OFF_EVENTS 33   /* u8 FR_EVENT_* bits (layout 2) */
+#define FR_FACE_OFF_EMOTION 34  /* u8 FR_EXPR_*: the device's emotion classifier (layout 2) */
+#define FR_FACE_OFF_EMOTION_SCORE 35 /* u8 x255, FR_NAN_U8: none (layout 2) */
 
 #define FR_SCALE_PX 1
 #define FR_SCALE_RATIO 1000   /* score, eyes, mouth, gaze */
 #define FR_SCALE_DEG 100      /* yaw, pitch, roll */
 #define FR_SCALE_LANDMARK 4   /* landmark points: quarter pixels */
+#define FR_SCALE_U8 255       /* expression and emotion scores, blendshapes */
 #define FR_NAN_I16 (-32768)   /* "not measured" in a signed column */
 #define FR_NAN_U16 0xFFFF     /* "not measured" in an unsigned column */
+#define FR_NAN_U8 0xFF        /* "not measured" in a u8 score column */
 #define FR_NOT_TRACKED 0xFFFF /* track_id of a face without a tracker id */
 #define FR_FACE_EYES_CLOSED_LONG 0x01 /* flags bit 0 */
 
+/* Expression (and emotion) ids: Sipeed's 7 face-emotion classes, in their order. */
+#define FR_EXPR_ANGRY 0
+#define FR_EXPR_DISGUST 1
+#define FR_EXPR_FEAR 2
+#define FR_EXPR_HAPPY 3
+#define FR_EXPR_SAD 4
+#define FR_EXPR_SURPRISE 5
+#define FR_EXPR_NEUTRAL 6
+#define FR_EXPR_NONE 0xFF /* not read: expressions off, not yet, or no classifier */
+/* Event bits. */
+#define FR_EVENT_WINK_LEFT 0x01
+#define FR_EVENT_WINK_RIGHT 0x02
+#define FR_EVENT_SMILE 0x04
+#define FR_EVENT_MOUTH_OPEN 0x08
+#define FR_EVENT_BROWS_UP 0x10
+
 /* Landmark body: header, then per face a u16 track id and `points` (x, y) i16 pairs. */
 #define FR_LANDMARKS_HEADER_SIZE 12
+/* Blendshape body: version u8, frame u32, count u8, shapes u8; then per face a u16 track
+ * id and `shapes` u8 values x255 (MediaPipe's order: fr_blendshape_name). */
+#define FR_BLENDSHAPES_HEADER_SIZE 7
+#define FR_BLENDSHAPES 52
 
 typedef struct {
     uint8_t buf[FR_MAX_FRAME];
@@ -125,6 +158,12 @@ typedef struct {
     int16_t gaze_x, gaze_y;       /* x1000, -1000..1000 */
     uint16_t blinks;              /* wraps */
     uint8_t flags;                /* FR_FACE_EYES_CLOSED_LONG */
+    /* layout 2; from a layout-1 record (an older app): FR_EXPR_NONE, FR_NAN_U8, 0 */
+    uint8_t expression;           /* FR_EXPR_* or FR_EXPR_NONE */
+    uint8_t expression_score;     /* x255 */
+    uint8_t events;               /* FR_EVENT_* bits active this frame */
+    uint8_t emotion;              /* FR_EXPR_* or FR_EXPR_NONE */
+    uint8_t emotion_score;        /* x255 */
 } fr_face;
 
 typedef struct {
@@ -134,6 +173,13 @@ typedef struct {
     uint8_t count;   /* faces */
     uint16_t points; /* points per face (5, 68, ...) */
 } fr_landmarks_header;
+
+typedef struct {
+    uint8_t version;
+    uint32_t frame;  /* the face report's frame counter of the same frame */
+    uint8_t count;   /* faces */
+    uint8_t shapes;  /* blendshapes per face (FR_BLENDSHAPES) */
+} fr_blendshapes_header;
 
 static inline uint16_t fr_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 static inline int16_t fr_i16(const uint8_t *p) { return (int16_t)fr_u16(p); }
@@ -202,14 +248,18 @@ static inline int fr_implausible(const fr_parser *p, uint32_t length)
         head = FR_FACES_HEADER_SIZE;
     else if (cmd == FR_CMD_LANDMARKS && report)
         head = FR_LANDMARKS_HEADER_SIZE;
+    else if (cmd == FR_CMD_BLENDSHAPES && report)
+        head = FR_BLENDSHAPES_HEADER_SIZE;
     else
         return 0;
     if (p->len < 10u + head)
         return length < 4u + head;
+    if (head == FR_BLENDSHAPES_HEADER_SIZE)
+        return length != 4u + head + (uint32_t)p->buf[15] * (2u + p->buf[16]);
     /* any layout version keeps this header and steps through its records by their size */
     if (head == FR_FACES_HEADER_SIZE) {
         stride = p->buf[20];
-        if (p->buf[10] == FR_LAYOUT_VERSION && stride < FR_FACE_RECORD_SIZE)
+        if (p->buf[10] == FR_LAYOUT_VERSION && stride < FR_FACE_RECORD_SIZE_V1)
             return 1;
     } else {
         stride = 2u + 4u * fr_u16(p->buf + 20);
@@ -295,7 +345,7 @@ static inline int fr_faces_header_get(const fr_msg *m, fr_faces_header *h)
     h->height = fr_u16(m->body + 7);
     h->count = m->body[9];
     h->record_size = m->body[10];
-    return h->record_size >= FR_FACE_RECORD_SIZE &&
+    return h->record_size >= FR_FACE_RECORD_SIZE_V1 &&
            m->body_len == FR_FACES_HEADER_SIZE + (uint32_t)h->count * h->record_size;
 }
 
@@ -321,6 +371,19 @@ static inline int fr_face_get(const fr_msg *m, const fr_faces_header *h, uint8_t
     f->gaze_y = fr_i16(r + FR_FACE_OFF_GAZE_Y);
     f->blinks = fr_u16(r + FR_FACE_OFF_BLINKS);
     f->flags = r[FR_FACE_OFF_FLAGS];
+    if (h->record_size >= FR_FACE_RECORD_SIZE) {
+        f->expression = r[FR_FACE_OFF_EXPRESSION];
+        f->expression_score = r[FR_FACE_OFF_EXPRESSION_SCORE];
+        f->events = r[FR_FACE_OFF_EVENTS];
+        f->emotion = r[FR_FACE_OFF_EMOTION];
+        f->emotion_score = r[FR_FACE_OFF_EMOTION_SCORE];
+    } else { /* a layout-1 record: none of them */
+        f->expression = FR_EXPR_NONE;
+        f->expression_score = FR_NAN_U8;
+        f->events = 0;
+        f->emotion = FR_EXPR_NONE;
+        f->emotion_score = FR_NAN_U8;
+    }
     return 1;
 }
 
@@ -352,6 +415,52 @@ static inline void fr_landmark_get(const fr_msg *m, const fr_landmarks_header *h
     const uint8_t *q = m->body + FR_LANDMARKS_HEADER_SIZE + (size_t)i * (2u + 4u * h->points) + 2u + 4u * j;
     *x4 = fr_i16(q);
     *y4 = fr_i16(q + 2);
+}
+
+/* A CMD_BLENDSHAPES report; 1 when it is one, with a consistent length. */
+static inline int fr_blendshapes_header_get(const fr_msg *m, fr_blendshapes_header *h)
+{
+    if (m->cmd != FR_CMD_BLENDSHAPES || !fr_is_report(m) ||
+        m->body_len < FR_BLENDSHAPES_HEADER_SIZE || m->body[0] != FR_LAYOUT_VERSION)
+        return 0;
+    h->version = m->body[0];
+    h->frame = fr_u32(m->body + 1);
+    h->count = m->body[5];
+    h->shapes = m->body[6];
+    return m->body_len == FR_BLENDSHAPES_HEADER_SIZE + (uint32_t)h->count * (2u + h->shapes);
+}
+
+/* Track id of face `i` of a blendshape body. */
+static inline uint16_t fr_blendshapes_track_id(const fr_msg *m, const fr_blendshapes_header *h,
+                                               uint8_t i)
+{
+    return fr_u16(m->body + FR_BLENDSHAPES_HEADER_SIZE + (size_t)i * (2u + h->shapes));
+}
+
+/* Blendshape `j` of face `i`, x255 (0 .. 255 = 0 .. 1). */
+static inline uint8_t fr_blendshape_get(const fr_msg *m, const fr_blendshapes_header *h,
+                                        uint8_t i, uint8_t j)
+{
+    return m->body[FR_BLENDSHAPES_HEADER_SIZE + (size_t)i * (2u + h->shapes) + 2u + j];
+}
+
+/* MediaPipe's name of blendshape `j` ("jawOpen", ...), or NULL past the 52. */
+static inline const char *fr_blendshape_name(uint8_t j)
+{
+    static const char *const names[FR_BLENDSHAPES] = {
+        "_neutral", "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft",
+        "browOuterUpRight", "cheekPuff", "cheekSquintLeft", "cheekSquintRight",
+        "eyeBlinkLeft", "eyeBlinkRight", "eyeLookDownLeft", "eyeLookDownRight",
+        "eyeLookInLeft", "eyeLookInRight", "eyeLookOutLeft", "eyeLookOutRight",
+        "eyeLookUpLeft", "eyeLookUpRight", "eyeSquintLeft", "eyeSquintRight", "eyeWideLeft",
+        "eyeWideRight", "jawForward", "jawLeft", "jawOpen", "jawRight", "mouthClose",
+        "mouthDimpleLeft", "mouthDimpleRight", "mouthFrownLeft", "mouthFrownRight",
+        "mouthFunnel", "mouthLeft", "mouthLowerDownLeft", "mouthLowerDownRight",
+        "mouthPressLeft", "mouthPressRight", "mouthPucker", "mouthRight", "mouthRollLower",
+        "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper", "mouthSmileLeft",
+        "mouthSmileRight", "mouthStretchLeft", "mouthStretchRight", "mouthUpperUpLeft",
+        "mouthUpperUpRight", "noseSneerLeft", "noseSneerRight"};
+    return j < FR_BLENDSHAPES ? names[j] : NULL;
 }
 
 /* Encode a request (e.g. FR_CMD_GET_FACES, or FR_CMD_SET_REPORT with {cmd, on}) into

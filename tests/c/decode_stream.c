@@ -33,6 +33,29 @@ static void print_scaled_u16(uint16_t v, int scale, int decimals)
         printf("%.*f", decimals, (double)v / scale);
 }
 
+static void print_u8_score(uint8_t v)
+{
+    if (v == FR_NAN_U8)
+        printf("null");
+    else
+        printf("%.3f", (double)v / FR_SCALE_U8);
+}
+
+static const char *const expressions[] = {"angry", "disgust", "fear", "happy", "sad",
+                                          "surprise", "neutral"};
+static const char *const events[] = {"wink_left", "wink_right", "smile", "mouth_open",
+                                     "brows_up"};
+
+static void print_expression(uint8_t id)
+{
+    if (id == FR_EXPR_NONE)
+        printf("null");
+    else if (id < sizeof expressions / sizeof expressions[0])
+        printf("\"%s\"", expressions[id]);
+    else
+        printf("\"#%u\"", (unsigned)id);
+}
+
 static void print_hex(const uint8_t *data, uint16_t len)
 {
     for (uint16_t i = 0; i < len; i++)
@@ -97,7 +120,27 @@ static void print_faces(const fr_msg *m, const fr_faces_header *h)
         print_scaled_i16(f.gaze_x, FR_SCALE_RATIO, 3);
         printf(", ");
         print_scaled_i16(f.gaze_y, FR_SCALE_RATIO, 3);
-        printf("], \"blinks\": %u, \"flags\": %u}", (unsigned)f.blinks, (unsigned)f.flags);
+        printf("], \"blinks\": %u, \"flags\": %u", (unsigned)f.blinks, (unsigned)f.flags);
+        if (h->record_size >= FR_FACE_RECORD_SIZE) {
+            printf(", \"expression\": ");
+            print_expression(f.expression);
+            printf(", \"expression_score\": ");
+            print_u8_score(f.expression_score);
+            printf(", \"events\": [");
+            for (unsigned b = 0, n = 0; b < 8; b++) {
+                if (!(f.events >> b & 1u))
+                    continue;
+                if (b < sizeof events / sizeof events[0])
+                    printf("%s\"%s\"", n++ ? ", " : "", events[b]);
+                else
+                    printf("%s\"bit%u\"", n++ ? ", " : "", b);
+            }
+            printf("], \"emotion\": ");
+            print_expression(f.emotion);
+            printf(", \"emotion_score\": ");
+            print_u8_score(f.emotion_score);
+        }
+        printf("}");
     }
     printf("]");
 }
@@ -125,14 +168,36 @@ static void print_landmarks(const fr_msg *m, const fr_landmarks_header *h)
     printf("]");
 }
 
+static void print_blendshapes(const fr_msg *m, const fr_blendshapes_header *h)
+{
+    printf(", \"version\": %u, \"frame\": %lu, \"shapes_per_face\": %u, \"blendshapes\": [",
+           h->version, (unsigned long)h->frame, h->shapes);
+    for (uint8_t i = 0; i < h->count; i++) {
+        uint16_t id = fr_blendshapes_track_id(m, h, i);
+        int named = h->shapes == FR_BLENDSHAPES;
+        printf("%s{\"track_id\": %ld, \"values\": %c", i ? ", " : "",
+               id == FR_NOT_TRACKED ? -1L : (long)id, named ? '{' : '[');
+        for (uint8_t j = 0; j < h->shapes; j++) {
+            printf("%s", j ? ", " : "");
+            if (named)
+                printf("\"%s\": ", fr_blendshape_name(j));
+            printf("%.3f", (double)fr_blendshape_get(m, h, i, j) / FR_SCALE_U8);
+        }
+        printf("%c}", named ? '}' : ']');
+    }
+    printf("]");
+}
+
 static void print_message(const fr_msg *m)
 {
     fr_faces_header fh;
     fr_landmarks_header lh;
+    fr_blendshapes_header bh;
     printf("{\"cmd\": %u, \"kind\": \"%s\", \"flags\": %u", m->cmd, kind(m), m->flags);
     int faces = (m->cmd == FR_CMD_FACES && fr_is_report(m)) ||
                 (m->cmd == FR_CMD_GET_FACES && fr_is_resp_ok(m));
     int landmarks = m->cmd == FR_CMD_LANDMARKS && fr_is_report(m);
+    int blendshapes = m->cmd == FR_CMD_BLENDSHAPES && fr_is_report(m);
     if (fr_is_resp_err(m)) {
         if (m->body_len)
             printf(", \"error\": %u, \"message\": ", m->body[0]);
@@ -143,8 +208,10 @@ static void print_message(const fr_msg *m)
         print_faces(m, &fh);
     } else if (landmarks && fr_landmarks_header_get(m, &lh)) {
         print_landmarks(m, &lh);
+    } else if (blendshapes && fr_blendshapes_header_get(m, &bh)) {
+        print_blendshapes(m, &bh);
     } else {
-        if (faces || landmarks)
+        if (faces || landmarks || blendshapes)
             printf(", \"decode_error\": true");
         printf(", \"body\": \"");
         print_hex(m->body, m->body_len);

@@ -11,6 +11,7 @@ import subprocess
 import pytest
 
 from app.core import report as core
+from app.core.expressions import tables
 from tests._report_cases import GOLDEN_BIN
 from tests._report_streams import C_HEADER_DIR, fuzz_stream, load_tool
 
@@ -72,8 +73,10 @@ def test_golden_stream_decodes_like_the_tool(tool, decoders):
     want = [normalised(tool.decode_message(*m)) for m in parser.feed(data) + parser.finish()]
     for exe in decoders.values():
         got, counts = decode(exe, data)
-        assert counts == {"frames": 17, "skipped": 0, "rejected": 0}
+        assert counts == {"frames": 20, "skipped": 0, "rejected": 0}
         assert_same(got, want)
+    assert sum("blendshapes" in line for line in want) == 3
+    assert any(face.get("emotion") for line in want for face in line.get("faces", []))
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
@@ -123,6 +126,19 @@ def test_the_headers_layout_is_the_apps():
         assert defines[f"FR_FACE_OFF_{f.name.upper()}"] == offset, f.name
         offset += f.bits // 8
     assert defines["FR_FACE_RECORD_SIZE"] == core.FACE_RECORD.size == offset
+    assert defines["FR_FACE_RECORD_SIZE_V1"] == core.FACE_RECORD_V1.size
+    assert defines["FR_RECORD_LAYOUT"] == core.RECORD_LAYOUT
+    assert defines["FR_BLENDSHAPES_HEADER_SIZE"] == core.BLENDSHAPE_HEADER.size
+    assert defines["FR_CMD_BLENDSHAPES"] == core.CMD_BLENDSHAPES
+    assert defines["FR_BLENDSHAPES"] == len(tables.BLENDSHAPE_NAMES)
+    assert defines["FR_SCALE_U8"] == core.BLENDSHAPE_SCALE
+    for i, name in enumerate(tables.EXPRESSION_NAMES):
+        assert defines[f"FR_EXPR_{name.upper()}"] == i
+    for name, bit in tables.EVENT_BIT.items():
+        assert defines[f"FR_EVENT_{name.upper()}"] == bit
+    text = (C_HEADER_DIR / "face_report.h").read_text()
+    names = re.search(r"names\[FR_BLENDSHAPES\] = \{(.*?)\};", text, re.S).group(1)
+    assert tuple(re.findall(r'"(\w+)"', names)) == tables.BLENDSHAPE_NAMES
     assert defines["FR_FACES_HEADER_SIZE"] == core.FACE_HEADER.size
     assert defines["FR_LANDMARKS_HEADER_SIZE"] == core.LANDMARK_HEADER.size
     assert defines["FR_LAYOUT_VERSION"] == core.LAYOUT_VERSION
@@ -132,7 +148,9 @@ def test_the_headers_layout_is_the_apps():
                                               core.CMD_LANDMARKS, core.CMD_SET_REPORT)
     assert defines["FR_SCALE_LANDMARK"] == core.LANDMARK_SCALE
     scales = {f.scale for f in core.FACE_FIELDS if not f.counter}
-    assert scales == {defines["FR_SCALE_PX"], defines["FR_SCALE_RATIO"], defines["FR_SCALE_DEG"]}
+    assert scales == {defines["FR_SCALE_PX"], defines["FR_SCALE_RATIO"], defines["FR_SCALE_DEG"],
+                      defines["FR_SCALE_U8"]}
     sentinels = {f.sentinel for f in core.FACE_FIELDS if not f.counter}
-    assert sentinels == {defines["FR_NAN_I16"], defines["FR_NAN_U16"]}
+    assert sentinels == {defines["FR_NAN_I16"], defines["FR_NAN_U16"], defines["FR_NAN_U8"]}
+    assert defines["FR_EXPR_NONE"] == defines["FR_NAN_U8"]
     assert defines["FR_FACE_EYES_CLOSED_LONG"] == core.FLAG_EYES_CLOSED_LONG

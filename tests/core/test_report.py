@@ -11,11 +11,15 @@ import numpy as np
 import pytest
 
 from app.core import report as r
-from app.core.report import (CMD_FACES, CMD_GET_FACES, CMD_LANDMARKS, CMD_SET_REPORT,
-                             ERR_ARGS, ERR_NOT_IMPL, ERR_NOT_READY, FACE_FIELDS, FACE_RECORD,
-                             FaceReport, FaceReporter, Response, decode_faces,
-                             decode_landmarks, encode_faces, encode_landmarks, encode_report)
-from tests._report_cases import EDGES, GOLDEN_BIN, GOLDEN_JSON, face_reports
+from app.core.expressions.tables import (BLENDSHAPE_NAMES, EVENT_NAMES, EXPRESSION_ID,
+                                        EXPRESSION_NAMES)
+from app.core.report import (CMD_BLENDSHAPES, CMD_FACES, CMD_GET_FACES, CMD_LANDMARKS,
+                             CMD_SET_REPORT, ERR_ARGS, ERR_NOT_IMPL, ERR_NOT_READY,
+                             FACE_FIELDS, FACE_RECORD, FaceReport, FaceReporter, Response,
+                             decode_blendshapes, decode_faces, decode_landmarks,
+                             encode_blendshapes, encode_faces, encode_landmarks, encode_report)
+from tests._report_cases import (EDGES, GOLDEN_BIN, GOLDEN_JSON, face_blendshapes,
+                                 face_reports)
 
 GOLDEN = json.loads(GOLDEN_JSON.read_text())["messages"]
 
@@ -81,7 +85,11 @@ def test_golden_bodies_are_stable():
 
 def test_record_layout_is_the_field_table():
     assert FACE_RECORD.format == "<" + "".join(f.code for f in FACE_FIELDS)
-    assert FACE_RECORD.size == 31 and r.FACE_HEADER.size == 11
+    assert FACE_RECORD.size == 36 and r.FACE_HEADER.size == 11
+    # layout 2 only appends: layout 1's 31 bytes are its first columns, unchanged
+    assert r.FACE_RECORD_V1.size == 31 and r.RECORD_LAYOUT == 2
+    assert [f.since for f in FACE_FIELDS] == sorted(f.since for f in FACE_FIELDS)
+    assert FACE_RECORD.format.startswith(r.FACE_RECORD_V1.format)
     names = [f.name for f in FACE_FIELDS]
     assert len(set(names)) == len(names)
     keys = [f.key for f in FACE_FIELDS]
@@ -103,7 +111,8 @@ def test_real_faces_round_trip_within_the_scale(index):
 
 
 def test_saturation_sentinels_and_wrapping():
-    untracked, wild, extreme = decode_faces(encode_faces(list(EDGES), 2**32 + 5, (70000, 1))).faces
+    untracked, wild, extreme, unsure = decode_faces(
+        encode_faces(list(EDGES), 2**32 + 5, (70000, 1))).faces
     assert untracked.track_id == -1 and untracked.box == (-13, 0, 0, 65534)
     assert all(math.isnan(v) for v in (*untracked.pose, *untracked.eyes, untracked.mouth))
     assert wild.track_id == 7 and wild.blinks == 70000 % 65536 and wild.flags == 1
@@ -111,6 +120,45 @@ def test_saturation_sentinels_and_wrapping():
     assert wild.pose[:2] == (327.67, -327.67) and wild.mouth == 65.534
     assert extreme.box[:3] == (-32767, 32767, 0) and extreme.gaze == (-32.767, 0.0)
     assert extreme.pose == (-180.0, 90.0, 179.99) and extreme.blinks == 65535
+    # no expression read: the id's sentinel 255, score NaN, no events
+    for face in (untracked, wild):
+        assert face.expression is None and math.isnan(face.expression_score)
+        assert face.events == () and face.emotion is None and math.isnan(face.emotion_score)
+    # a score of 1.0 saturates at 254/255 (255 is the sentinel); below 0 reads 0
+    assert extreme.expression == "fear" and extreme.expression_score == 254 / 255
+    assert extreme.events == EVENT_NAMES and extreme.emotion == "neutral"
+    assert extreme.emotion_score == 0.0
+    assert unsure.expression == "neutral" and math.isnan(unsure.expression_score)
+    assert unsure.emotion == "sad" and unsure.emotion_score == 254 / 255
+
+
+def test_expression_columns_store_ids_and_bits():
+    body = encode_faces([FaceReport(1, (0, 0, 1, 1), 1.0, expression="happy",
+                                    expression_score=0.5, events=("smile", "brows_up"))],
+                        0, (8, 8))
+    record = body[r.FACE_HEADER.size:]
+    assert record[31:36] == bytes([EXPRESSION_ID["happy"], 128, 0b10100, 255, 255])
+    assert EXPRESSION_NAMES[:7] == ("angry", "disgust", "fear", "happy", "sad", "surprise",
+                                    "neutral")   # Sipeed's 7 classes keep their ids
+    with pytest.raises(ValueError, match="no id"):
+        encode_faces([FaceReport(1, (0, 0, 1, 1), 1.0, expression="bored")], 0, (8, 8))
+    with pytest.raises(ValueError, match="no bit"):
+        encode_faces([FaceReport(1, (0, 0, 1, 1), 1.0, events=("yawn",))], 0, (8, 8))
+
+
+def test_a_layout_1_body_reads_without_expressions():
+    """An older app's 31-byte records: the layout-1 columns, the rest left at None."""
+    faces = [face for _, _, face, _ in face_reports()[2:6]]
+    body = encode_faces(faces, 1, (512, 512))
+    old = bytearray(body[:r.FACE_HEADER.size])
+    old[10] = r.FACE_RECORD_V1.size
+    for i in range(len(faces)):
+        start = r.FACE_HEADER.size + i * FACE_RECORD.size
+        old += body[start:start + r.FACE_RECORD_V1.size]
+    for new, back in zip(decode_faces(body).faces, decode_faces(bytes(old)).faces):
+        assert back.row()[:16] == pytest.approx(new.row()[:16], nan_ok=True)
+        assert back.expression is None and back.events == () and back.emotion is None
+    assert any(f.expression for f in decode_faces(body).faces)
 
 
 def test_header_counts_frames_and_clamps_the_image_size():
@@ -151,6 +199,20 @@ def test_landmarks_round_trip_in_quarter_pixels():
     assert np.isnan(decoded.points[1, 3]).all()
 
 
+def test_blendshapes_round_trip_within_half_a_step():
+    shapes = face_blendshapes()[1:5]
+    assert all(s.shape == (len(BLENDSHAPE_NAMES),) for s in shapes)
+    body = encode_blendshapes([2, 3, -1, 70000], shapes, 2**32 + 9)
+    assert len(body) == r.BLENDSHAPE_HEADER.size + 4 * (2 + 52) == 7 + 216
+    decoded = decode_blendshapes(body)
+    assert decoded.frame == 9 and decoded.track_ids == (2, 3, -1, 70000 % 65536)
+    np.testing.assert_allclose(decoded.values, np.asarray(shapes), atol=0.5 / 255 + 1e-7)
+    edge = decode_blendshapes(encode_blendshapes([1], [np.array([-0.2, 1.3, np.nan, 1.0])], 0))
+    assert edge.values.tolist() == [[0.0, 1.0, 0.0, 1.0]]
+    with pytest.raises(ValueError, match="bytes"):
+        decode_blendshapes(body[:-1])
+
+
 def test_face_report_from_a_tracker_face():
     import dataclasses
 
@@ -167,6 +229,16 @@ def test_face_report_from_a_tracker_face():
     assert (report.pose, report.eyes, report.mouth, report.gaze) == (
         (1.0, 2.0, 3.0), (0.9, 1.0), 0.2, (0.1, -0.2))
     assert report.blinks == 2 and report.flags == r.FLAG_EYES_CLOSED_LONG
+    assert report.expression is None and report.emotion is None   # none read: sentinels
+    from app.core.emotion import Emotion
+    from app.core.expressions import Expression
+    shapes = face_blendshapes()[4]
+    report = r.face_report(dataclasses.replace(
+        face, expression=Expression(shapes, "happy", 0.75, ("smile",)),
+        emotion=Emotion("happy", 0.9)))
+    assert (report.expression, report.expression_score, report.events) == (
+        "happy", 0.75, ("smile",))
+    assert (report.emotion, report.emotion_score) == ("happy", pytest.approx(0.9))
 
 
 # ---- bandwidth -----------------------------------------------------------------------------
@@ -185,7 +257,32 @@ def test_faces_that_fit_at_115200_baud_and_30_fps():
     size = (320, 224)
     assert len(encode_report(CMD_FACES, encode_faces(faces[:n], 0, size))) <= budget
     assert len(encode_report(CMD_FACES, encode_faces(faces[:n + 1], 0, size))) > budget
-    assert n == 11  # the app tracks at most 10
+    assert n == 10  # the app tracks at most 10: 12 + 11 + 10 x 36 = 383 bytes
+
+
+def test_four_faces_at_30_fps_with_blendshapes_at_10_hz_fit_115200_baud():
+    """The arithmetic, frames included, checked against the frames the reporter sends."""
+    faces_frame = 12 + 11 + 4 * 36          # framing + header + 4 records = 167 bytes
+    shapes_frame = 12 + 7 + 4 * (2 + 52)    # framing + header + 4 x (id + 52) = 235 bytes
+    per_second = 30 * faces_frame + 10 * shapes_frame   # 5010 + 2350 = 7360 bytes/s
+    link = 115200 / 10                      # 8N1: 10 bits a byte -> 11520 bytes/s
+    assert (faces_frame, shapes_frame, per_second) == (167, 235, 7360)
+    assert per_second / link == pytest.approx(0.639, abs=1e-3)   # 64% of the link
+    assert r.link_load(4, 30.0, 10.0) == per_second / link
+    # the same from the reporter: one simulated second at 30 fps, blendshapes turned on
+    clock = FakeClock()
+    rep = FaceReporter(clock=clock, blendshape_period_s=0.1)
+    assert rep.request(CMD_SET_REPORT, bytes([CMD_BLENDSHAPES, 1])).ok
+    four = [face for _, _, face, _ in face_reports()[1:5]]
+    shapes = [(f.track_id, s) for f, s in zip(four, face_blendshapes()[1:5])]
+    sent = 0
+    counts = {CMD_FACES: 0, CMD_BLENDSHAPES: 0}
+    for _ in range(30):
+        for cmd, body in rep.frame(four, (552, 368), blendshapes=shapes):
+            sent += len(encode_report(cmd, body))
+            counts[cmd] += 1
+        clock.t += 1 / 30
+    assert counts == {CMD_FACES: 30, CMD_BLENDSHAPES: 10} and sent == per_second
 
 
 # ---- the state machine ---------------------------------------------------------------------
@@ -250,6 +347,27 @@ def test_landmarks_are_off_by_default_then_sent_at_their_period(faces):
     assert all(cmds[0] == CMD_FACES for cmds in sent)
 
 
+def test_blendshapes_are_off_by_default_then_sent_at_their_period(faces):
+    clock = FakeClock()
+    rep = FaceReporter(clock=clock, blendshape_period_s=0.25)
+    shapes = [(f.track_id, s) for f, s in zip(faces, face_blendshapes())]
+    assert not rep.due(CMD_BLENDSHAPES)
+    assert [c for c, _ in rep.frame(faces, (320, 224), blendshapes=shapes)] == [CMD_FACES]
+    assert rep.request(CMD_SET_REPORT, bytes([CMD_BLENDSHAPES, 1])).ok
+    sent = []
+    for _ in range(16):
+        sent.append([c for c, _ in rep.frame(faces, (320, 224), blendshapes=shapes)])
+        clock.t += 1 / 32
+    assert [i for i, c in enumerate(sent) if CMD_BLENDSHAPES in c] == [0, 8]
+    body = rep.frame(faces, (320, 224), blendshapes=shapes)
+    assert rep.request(CMD_SET_REPORT, bytes([CMD_BLENDSHAPES, 1, 1, 0, 0, 0, 0])).ok
+    (_, (cmd, body)) = rep.frame(faces, (320, 224), blendshapes=shapes)   # every frame now
+    assert cmd == CMD_BLENDSHAPES
+    assert decode_blendshapes(body).track_ids == tuple(f.track_id for f in faces)
+    assert rep.request(CMD_SET_REPORT, bytes([CMD_BLENDSHAPES, 0])).ok
+    assert len(rep.frame(faces, (320, 224), blendshapes=shapes)) == 1
+
+
 def test_set_report_full_form_sets_event_and_timer(faces):
     clock = FakeClock()
     rep = FaceReporter(clock=clock)
@@ -292,8 +410,8 @@ def test_get_faces_with_a_body_and_unknown_commands_are_errors():
 
 
 def test_app_commands_are_below_cmd_app_max():
-    assert max(CMD_FACES, CMD_GET_FACES, CMD_LANDMARKS) < r.CMD_APP_MAX == 0xC8
-    assert len({CMD_FACES, CMD_GET_FACES, CMD_LANDMARKS}) == 3
+    commands = {CMD_FACES, CMD_GET_FACES, CMD_LANDMARKS, CMD_BLENDSHAPES}
+    assert max(commands) < r.CMD_APP_MAX == 0xC8 and len(commands) == 4
 
 
 def test_landmarks_must_match_the_faces(faces):

@@ -12,7 +12,9 @@ import sys
 import pytest
 
 from app.core import report as core
-from app.core.report import CMD_FACES, FaceReporter, decode_faces, decode_landmarks
+from app.core.expressions import tables
+from app.core.report import (CMD_FACES, FaceReporter, decode_blendshapes, decode_faces,
+                             decode_landmarks)
 from app.pc.report_file import ReportFile
 from tests._report_cases import GOLDEN_BIN, GOLDEN_JSON, face_reports
 from tests._report_streams import TOOL, fuzz_stream, load_tool, split
@@ -34,24 +36,39 @@ def json_lines(text: bytes) -> list[dict]:
 
 
 def test_the_tools_table_is_the_apps(tool):
-    assert tool.FACE_FIELDS == tuple((f.key, f.name, f.code, f.scale, f.counter)
-                                     for f in core.FACE_FIELDS)
+    assert tool.FACE_FIELDS == tuple((f.key, f.name, f.code, f.scale, f.counter, f.labels,
+                                      f.since) for f in core.FACE_FIELDS)
     assert tool.SENTINELS == tuple(f.sentinel for f in core.FACE_FIELDS)
     assert tool.FACE_HEADER.format == core.FACE_HEADER.format
+    assert [s.format for s in tool.RECORD_STRUCTS] == [
+        core.RECORD_STRUCTS[n].format for n in sorted(core.RECORD_STRUCTS)]
     assert tool.LANDMARK_HEADER.format == core.LANDMARK_HEADER.format
+    assert tool.BLENDSHAPE_HEADER.format == core.BLENDSHAPE_HEADER.format
     assert tool.LANDMARK_SCALE == core.LANDMARK_SCALE
+    assert tool.BLENDSHAPE_SCALE == core.BLENDSHAPE_SCALE
     assert tool.LAYOUT_VERSION == core.LAYOUT_VERSION and tool.HEADER == core.HEADER
-    assert (tool.CMD_FACES, tool.CMD_GET_FACES, tool.CMD_LANDMARKS, tool.CMD_SET_REPORT) == (
-        core.CMD_FACES, core.CMD_GET_FACES, core.CMD_LANDMARKS, core.CMD_SET_REPORT)
+    assert tool.RECORD_LAYOUT == core.RECORD_LAYOUT
+    assert (tool.CMD_FACES, tool.CMD_GET_FACES, tool.CMD_LANDMARKS, tool.CMD_BLENDSHAPES,
+            tool.CMD_SET_REPORT) == (core.CMD_FACES, core.CMD_GET_FACES, core.CMD_LANDMARKS,
+                                     core.CMD_BLENDSHAPES, core.CMD_SET_REPORT)
+    assert tool.EXPRESSION_NAMES == tables.EXPRESSION_NAMES
+    assert tool.EVENT_NAMES == tables.EVENT_NAMES
+    assert tool.BLENDSHAPE_NAMES == tables.BLENDSHAPE_NAMES
 
 
-def _same(a, b) -> bool:
-    """JSON value `a` (None = NaN) against a decoded value `b`."""
+def _same(a, b, tolerance: float = 0.0) -> bool:
+    """JSON value `a` (None = NaN or None) against a decoded value `b`; numbers within
+    `tolerance` (the tool gives u8 0..1 columns to 3 decimals)."""
     if isinstance(b, (tuple, list)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y, tolerance) for x, y in zip(a, b))
     if a is None:
-        return isinstance(b, float) and math.isnan(b)
+        return b is None or (isinstance(b, float) and math.isnan(b))
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) <= tolerance
     return a == b
+
+
+U8_SCALED = {f.key for f in core.FACE_FIELDS if f.scale == 255}
 
 
 def test_golden_stream_decodes_to_what_the_app_encoded():
@@ -66,17 +83,27 @@ def test_golden_stream_decodes_to_what_the_app_encoded():
             assert (line["version"], line["frame"], tuple(line["image"])) == (
                 ref.version, ref.frame, ref.image_size)
             for face, want in zip(line["faces"], ref.faces, strict=True):
+                assert list(face) == list(dict.fromkeys(f.key for f in core.FACE_FIELDS))
                 for key in face:
-                    assert _same(face[key], getattr(want, key)), (gold["name"], key)
+                    assert _same(face[key], getattr(want, key),
+                                 5e-4 if key in U8_SCALED else 0.0), (gold["name"], key)
         elif "landmarks" in line:
             ref = decode_landmarks(body)
             assert [f["track_id"] for f in line["landmarks"]] == list(ref.track_ids)
             assert _same([f["points"] for f in line["landmarks"]], ref.points.tolist())
+        elif "blendshapes" in line:
+            ref = decode_blendshapes(body)
+            assert [f["track_id"] for f in line["blendshapes"]] == list(ref.track_ids)
+            for face, want in zip(line["blendshapes"], ref.values, strict=True):
+                assert list(face["values"]) == list(tables.BLENDSHAPE_NAMES)
+                assert _same(list(face["values"].values()), want.tolist(), 5e-4)
         elif line["kind"] == "resp_err":
             assert (line["error"], line["message"]) == (gold["error"], gold["message"])
         else:
             assert line["body"] == gold["body"], gold["name"]
-    assert b"17 messages, 0 bytes skipped" in result.stderr
+    assert {line["name"] for line in lines} >= {"CMD_FACES", "CMD_LANDMARKS",
+                                                "CMD_BLENDSHAPES", "CMD_SET_REPORT"}
+    assert b"20 messages, 0 bytes skipped" in result.stderr
 
 
 def test_round_trip_file_to_json_within_the_scale(tmp_path):
@@ -94,10 +121,21 @@ def test_round_trip_file_to_json_within_the_scale(tmp_path):
     got = [face for line in lines for face in line["faces"]]
     assert len(got) == len(faces)
     for face, want in zip(got, faces):
-        columns = [v for key in dict.fromkeys(f.key for f in core.FACE_FIELDS)
+        # names back to ids and bits, null to NaN: the row's columns
+        face = dict(face, expression=core._label_id(face["expression"]),
+                    emotion=core._label_id(face["emotion"]),
+                    events=core._event_bits(face["events"]))
+        columns = [math.nan if v is None else v
+                   for key in dict.fromkeys(f.key for f in core.FACE_FIELDS)
                    for v in (face[key] if isinstance(face[key], list) else [face[key]])]
         for f, decoded, expected in zip(core.FACE_FIELDS, columns, want.row(), strict=True):
-            assert abs(decoded - expected) <= 0.5 / f.scale + 1e-9, (f.name, decoded, expected)
+            if math.isnan(expected):
+                assert math.isnan(decoded), f.name
+                continue
+            # u8 0..1 columns: half a step, then the tool's 3 decimals
+            slack = 5e-4 if f.scale == 255 else 1e-9
+            assert abs(decoded - expected) <= 0.5 / f.scale + slack, (f.name, decoded, expected)
+    assert any(face["expression"] == "happy" and face["events"] == ["smile"] for face in got)
     assert all(line["image"] == [1280, 720] and line["name"] == "CMD_FACES" for line in lines)
 
 

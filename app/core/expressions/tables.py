@@ -40,3 +40,21 @@ BLENDSHAPE_NAMES: tuple[str, ...] = (
 )
 
 BLENDSHAPE_INDEX: dict[str, int] = {name: i for i, name in enumerate(BLENDSHAPE_NAMES)}
+
+# ---- ids on the wire (app/core/report.py) -----------------------------------------------
+# The named expressions' u8 ids in the face report: Sipeed's 7 face-emotion classes in the
+# order MaixPy's face-emotion doc lists them (docs/doc/en/vision/face_emotion.md, the
+# FER-2013 order), so a receiver built on Sipeed's emotion app keeps its class numbers, and
+# the ids hold even for classes this app never names. The device's classifier label
+# ("emotion") uses the same ids, found by name. New names are only ever appended.
+EXPRESSION_NAMES: tuple[str, ...] = (
+    "angry", "disgust", "fear", "happy", "sad", "surprise", "neutral",
+)
+EXPRESSION_ID: dict[str, int] = {name: i for i, name in enumerate(EXPRESSION_NAMES)}
+
+# The events' bits in the face report's events byte: bit i = EVENT_NAMES[i]. Appended
+# only; at most 8.
+EVENT_NAMES: tuple[str, ...] = (
+    "wink_left", "wink_right", "smile", "mouth_open", "brows_up",
+)
+EVENT_BIT: dict[str, int] = {name: 1 << i for i, name in enumerate(EVENT_NAMES)}
