@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
-from .core.app_loop import CaptionSource, FaceApp, signal_params
+from .core.app_loop import CaptionSource, FaceApp, Tracker, signal_params
 from .core.persist import SettingsStore
 from .core.pipeline import FaceDetector, FacePipeline, LandmarkModel
 from .core.platform import FrameSink, Platform
@@ -33,6 +33,7 @@ from .core.ui import UiState
 if TYPE_CHECKING:
     import numpy as np
 
+    from .core.emotion import Classify
     from .core.report import FaceReporter, ReportSink
 
     from .core.faces import Face
@@ -162,7 +163,8 @@ def reporting_sink(port: "ReportSink", settings: Settings) -> FrameSink:
 def face_reporter(settings: Settings) -> "FaceReporter":
     from .core.report import FaceReporter  # only when results leave the device
 
-    return FaceReporter(landmark_period_s=settings.report_landmark_period_s)
+    return FaceReporter(landmark_period_s=settings.report_landmark_period_s,
+                        blendshape_period_s=settings.report_blendshape_period_s)
 
 
 def device_reporting(settings: Settings) -> list[FrameSink]:
@@ -176,13 +178,37 @@ def device_reporting(settings: Settings) -> list[FrameSink]:
     return [reporting_sink(MaixCommReporter(face_reporter(settings), port), settings)]
 
 
+# Tracks' emotion classifications a second (the device's face-emotion classifier): the
+# expression rate, `expressions.rate_hz`, where the settings have it; else this.
+EMOTION_RATE_HZ = 5.0
+
+
+def emotion_rate_hz(settings: Settings) -> float:
+    return float(getattr(settings, "expressions_rate_hz", EMOTION_RATE_HZ))
+
+
+def device_emotion(warn: Callable[[str], None]) -> "Classify | None":
+    """Sipeed's face-emotion classifier where the system has its model, else None."""
+    from .device.emotion import MaixEmotionClassifier
+
+    return MaixEmotionClassifier.load(log=warn)
+
+
 def make_app(platform: Platform, models: Models, settings: Settings, store: SettingsStore,
              warn: Callable[[str], None], *, tracking: bool, clock: StageClock,
              sinks: Sequence[FrameSink] = (), locale: str = "en",
-             captions: CaptionSource | None = None) -> FaceApp:
+             captions: CaptionSource | None = None,
+             emotion: "Classify | None" = None) -> FaceApp:
     """The frame loop: `models` tracked on `platform`'s frames, UI state from `settings`
     (changes saved in `store`), results to `sinks`. `clock` must be the one the models
-    were built with, so their stage times reach the HUD and the JSON lines."""
-    tracker = make_tracker(models, settings, tracking=tracking, clock=clock, sinks=sinks)
+    were built with, so their stage times reach the HUD and the JSON lines. `emotion`
+    classifies tracked faces (the device's face-emotion model) at the expression rate."""
+    tracker: Tracker = make_tracker(models, settings, tracking=tracking, clock=clock,
+                                    sinks=sinks)
+    if emotion is not None:
+        from .core.emotion import EmotionSchedule, EmotionTracker
+
+        tracker = EmotionTracker(tracker, emotion, EmotionSchedule(emotion_rate_hz(settings)),
+                                 clock)
     return FaceApp(platform, tracker, UiState(settings, locale=locale), store, clock, warn,
                    sinks=sinks, captions=captions)

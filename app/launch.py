@@ -21,6 +21,7 @@ from .core.settings import Settings
 from .core.timing import StageClock
 
 if TYPE_CHECKING:
+    from .core.emotion import Classify
     from .device.platform import MaixPlatform
     from .device.settings_store import MaixSettingsStore
     from .pc.outputs import ImageFolder, JsonLines, MediaWriter
@@ -126,8 +127,9 @@ def _run_device(args: argparse.Namespace, defaults: Settings) -> int:
         models = backends.device_models(settings, clock)
         platform = backends.device_platform(models, disp)
         reports = backends.device_reporting(settings)
+        emotion = backends.device_emotion(warn)   # None where the system has no model
         try:
-            _run_on_maix(platform, models, settings, store, clock, reports)
+            _run_on_maix(platform, models, settings, store, clock, reports, emotion)
         finally:
             for sink in reports:
                 sink.close()
@@ -182,17 +184,18 @@ def _run_maix_pc(args: argparse.Namespace, defaults: Settings) -> int:
 
 def _run_on_maix(platform: "MaixPlatform", models: Models, settings: Settings,
                  store: SettingsStore, clock: StageClock,
-                 sinks: Sequence[FrameSink] = ()) -> int:
+                 sinks: Sequence[FrameSink] = (), emotion: "Classify | None" = None) -> int:
     """The frame loop on a maix platform, with captions in the system language, results
-    to `sinks` (face reports over the system's comm port, JSON lines); returns the number
-    of frames processed."""
+    to `sinks` (face reports over the system's comm port, JSON lines), faces classified
+    by `emotion` when given; returns the number of frames processed."""
     from .device.captions import MaixCaptions, system_locale
 
     locale = system_locale()
     captions = None if locale.startswith("en") else MaixCaptions().painter
     try:
         app = backends.make_app(platform, models, settings, store, warn, tracking=True,
-                                clock=clock, locale=locale, captions=captions, sinks=sinks)
+                                clock=clock, locale=locale, captions=captions, sinks=sinks,
+                                emotion=emotion)
         app.run()
         return app.frames
     finally:

@@ -10,7 +10,7 @@ the tracker at once and saved through the SettingsStore.
 from __future__ import annotations
 
 import time
-from typing import Callable, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 from .faces import Face
 from .persist import SettingsStore, settings_changes
@@ -21,8 +21,19 @@ from .render.view import Hud, ViewState
 from .settings import Settings
 from .signals import SignalParams
 from .timing import StageClock
-from .tracking import FaceTracker
 from .ui import Fire, TouchTracker, UiState, key_event, layout, reduce
+
+
+
+class Tracker(Protocol):
+    """What the loop asks of its tracker (tracking.FaceTracker, or a wrapper of it such as
+    emotion.EmotionTracker)."""
+
+    def update(self, frame: Any, t: float) -> list[Face]: ...
+
+    def configure(self, *, max_faces: int, smoothing: float, detector_interval: int,
+                  signals: SignalParams | None) -> None: ...
+
 
 # Draws the non-ASCII button captions on a frame (the device's CJK font), if it can.
 CaptionSource = Callable[[Frame], "TextPainter | None"]
@@ -70,7 +81,7 @@ class FaceApp:
     now:      the clock for fps and for frames that carry no time of their own.
     """
 
-    def __init__(self, platform: Platform, tracker: FaceTracker, state: UiState,
+    def __init__(self, platform: Platform, tracker: Tracker, state: UiState,
                  store: SettingsStore, clock: StageClock, warn: Callable[[str], None], *,
                  sinks: Sequence[FrameSink] = (), captions: CaptionSource | None = None,
                  now: Callable[[], float] = time.monotonic) -> None:

@@ -46,7 +46,8 @@ def image_target(folder: Path, source: str) -> Path:
 
 def face_record(face: Face) -> dict:
     """One face as the JSONL contract has it (image pixels of the source frame); `box` is
-    the box around its 468 mesh landmarks."""
+    the box around its 468 mesh landmarks. `emotion` ({"label", "score"}) only where a
+    face-emotion classifier read it (the device's model; a PC has none: no key)."""
     record = {
         "score": round(float(face.score), 4),
         "box": [round(float(v), 2) for v in face.mesh_box],
@@ -56,6 +57,9 @@ def face_record(face: Face) -> dict:
     }
     if face.signals is not None:
         record["signals"] = face.signals.as_dict()
+    if face.emotion is not None:
+        record["emotion"] = {"label": face.emotion.label,
+                             "score": round(float(face.emotion.score), 3)}
     return record
 
 

@@ -155,3 +155,17 @@ def test_checks_refuse_non_files_and_shared_files(tmp_path):
     with pytest.raises(OutputError, match="--json and --output"):
         check_distinct([("--json", tmp_path / "a"), ("--output", tmp_path / "." / "a")])
     check_distinct([("--source", photo), ("--json", tmp_path / "a.jsonl")])
+
+
+def test_a_face_record_has_emotion_only_where_a_classifier_read_it():
+    """The device's classifier's label and score; a PC has none, and no key."""
+    import dataclasses
+
+    from app.core.emotion import Emotion
+    from app.pc.outputs import face_record
+    from tests._report_cases import peer_faces
+    from tests.core._factories import make_face
+    face = make_face(peer_faces()[0][2], track_id=3)
+    assert "emotion" not in face_record(face)
+    record = face_record(dataclasses.replace(face, emotion=Emotion("happy", 0.87654)))
+    assert record["emotion"] == {"label": "happy", "score": 0.877}
