@@ -124,9 +124,14 @@ def test_comm_method_none_or_a_port_that_fails(monkeypatch, behaviour, says):
 
 
 class Msg:
+    """maix.protocol.MSG's fields as MaixCDK's get_msg fills them (MSG has no constructor
+    in MaixPy, and Protocol.decode cannot be fed from Python: it reads the Bytes object's
+    own memory instead of its data): body_len = the frame's length field - 4."""
+
     def __init__(self, cmd: int, body: bytes = b"", is_req: bool = True,
-                 replied: bool = False) -> None:
+                 replied: bool = False, body_len: int | None = None) -> None:
         self.cmd, self._body, self.is_req, self.has_been_replied = cmd, body, is_req, replied
+        self.body_len = len(body) if body_len is None else body_len
 
     def get_body(self) -> bytes:
         return self._body
@@ -139,6 +144,8 @@ class FakePort:
         self.inbox, self.sent, self.result = inbox, [], result
 
     def get_msg(self, timeout: int = 0):
+        if self.inbox and isinstance(self.inbox[0], BaseException):
+            raise self.inbox[0]   # stays at the head, as the bad frame in maix's buffer
         return self.inbox.pop(0) if self.inbox else None
 
     def report(self, cmd, body):
@@ -202,3 +209,67 @@ def test_the_app_runs_without_reporting_where_the_system_has_no_port(capfd):
     assert backends.device_reporting(Settings()) == []
     err_text = capfd.readouterr().err
     assert err_text.count("face reports off") == 1
+
+
+# ---- issue 21: malformed requests change nothing and are answered with an error -----------
+
+
+def test_a_short_set_report_body_changes_nothing_and_gets_an_error_reply():
+    """CMD_SET_REPORT with 3 body bytes, then `03 01`: the first is refused (ERR_ARGS) and
+    changes nothing; the second turns landmarks on at their period, not every frame."""
+    reporter = FaceReporter(landmark_period_s=0.2)
+    before = dict(reporter.schedules)
+    port = FakePort([Msg(CMD_SET_REPORT, b"\x03\x01\x00")])
+    link = MaixCommReporter(reporter, port, log=pytest.fail)
+    link.send_frame([], (320, 224))
+    (_, (kind, cmd, code, message)) = port.sent
+    assert (kind, cmd, code) == ("err", CMD_SET_REPORT, err.Err.ERR_ARGS) and message
+    assert reporter.schedules == before and not reporter.due(core.CMD_LANDMARKS)
+    port.sent.clear()
+    port.inbox.append(Msg(CMD_SET_REPORT, b"\x03\x01"))
+    link.send_frame([], (320, 224))
+    assert port.sent[-1] == ("ok", CMD_SET_REPORT, b"\x01")
+    assert reporter.schedules[core.CMD_LANDMARKS] == core.Schedule(True, False, 0.2)
+
+
+@pytest.mark.parametrize("body, body_len", [
+    (b"\x03\x01\x00", 7),    # the length field promised a 7-byte body
+    (b"\x03\x01", 3),
+    (b"", -1),                 # a length field of 3: maix's body_len is negative
+])
+def test_a_body_that_is_not_its_declared_length_is_refused(body, body_len):
+    reporter = FaceReporter()
+    before = dict(reporter.schedules)
+    port = FakePort([Msg(CMD_SET_REPORT, body, body_len=body_len)])
+    MaixCommReporter(reporter, port, log=pytest.fail).send_frame([], (320, 224))
+    (_, answer) = port.sent
+    assert answer[:3] == ("err", CMD_SET_REPORT, err.Err.ERR_ARGS) and "malformed" in answer[3]
+    assert reporter.schedules == before
+
+
+def test_a_decoder_that_throws_is_opened_again_once_and_said_once():
+    """MaixCDK's get_msg throws on a frame whose length field is under 4 (set_body with a
+    negative length), and the frame stays in its buffer: without a new port it would
+    throw on every frame from then on."""
+    lines: list[str] = []
+    stuck = FakePort([MemoryError("std::bad_array_new_length")] * 1)
+    fresh = FakePort([Msg(CMD_SET_REPORT, b"\x03\x01")])
+    ports = [fresh]
+    link = MaixCommReporter(FaceReporter(), stuck, log=lines.append, reopen=ports.pop)
+    faces = [face for _, _, face, _ in face_reports()[:2]]
+    for _ in range(5):
+        link.send_frame(faces, (320, 224))
+    assert link.port is fresh and link.decode_failures == 1 and len(lines) == 1
+    assert lines[0].startswith("warning: ") and "MemoryError" in lines[0]
+    assert [m[0] for m in stuck.sent] == ["report"]          # this frame's report went out
+    assert ("ok", CMD_SET_REPORT, b"\x01") in fresh.sent      # requests are read again
+    assert [m[0] for m in fresh.sent].count("report") >= 4
+
+
+def test_when_the_port_does_not_open_again_reports_stop_said_once():
+    lines: list[str] = []
+    stuck = FakePort([RuntimeError("decode")])
+    link = MaixCommReporter(FaceReporter(), stuck, log=lines.append, reopen=lambda: None)
+    for _ in range(3):
+        link.send_frame([], (320, 224))
+    assert not link.enabled and len(lines) == 2 and "off" in lines[1]
