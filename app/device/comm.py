@@ -20,7 +20,9 @@ hostile sender can make it) gives a negative body length, `MSG.set_body` throws
 later `get_msg` throws again and the buffer fills: no request would be read again. So
 this adapter checks what maix hands over (the body must be `body_len` bytes: anything
 else is answered ERR_ARGS and changes nothing) and, when `get_msg` throws, says so once
-and opens the port again, which empties maix's buffer.
+and opens the port again, which empties maix's buffer. (tests/c/test_maixcdk_requests.py
+runs MaixCDK's decoder on such bytes; a short body, e.g. CMD_SET_REPORT `03 01 00`,
+arrives as it is and the core answers ERR_ARGS.)
 """
 from __future__ import annotations
 
