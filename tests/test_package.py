@@ -12,6 +12,11 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+# The package is capped at 1 MB plus the blendshape network's weights, the one large file the
+# device needs (README, Models): the cap was raised by exactly that file's size.
+WEIGHTS = "app/core/expressions/face_blendshapes.npz"
+WEIGHTS_BYTES = 837_795
+CAP = 1_000_000 + WEIGHTS_BYTES
 IGNORED = shutil.ignore_patterns(".git", ".venv*", "dist", "data", "__pycache__", ".pytest_cache",
                                  ".mypy_cache", "*.jsonl")
 
@@ -56,8 +61,9 @@ def test_nothing_but_what_the_device_needs(package):
         assert not name.startswith(forbidden), name
         assert "__pycache__" not in name and not name.endswith((".tflite", ".jpg", ".mp4"))
     assert not {"build.sh", "README.md", "requirements.txt"} & set(inner)
-    assert sum(i.file_size for i in zf.infolist()) < 1_000_000
-    assert Path(zf.filename).stat().st_size < 1_000_000
+    assert zf.getinfo(f"{manifest['id']}/{WEIGHTS}").file_size == WEIGHTS_BYTES
+    assert sum(i.file_size for i in zf.infolist()) < CAP
+    assert Path(zf.filename).stat().st_size < CAP
 
 
 def _imports(path: Path, package_root: Path) -> set[str]:

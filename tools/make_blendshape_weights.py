@@ -1,13 +1,14 @@
-"""Write MediaPipe's blendshape network (face_blendshapes.tflite) as a compact .npz.
+"""Write MediaPipe's blendshape network's weights (face_blendshapes.tflite) as a compact .npz.
 
-The device has no LiteRT: app/core/expressions/network.py runs the model's op
-list in numpy from this file. It holds the ops in order (name, input and output
-tensor ids, output shape, whether a CONV_2D has a fused ReLU) and every constant
-tensor as float16 (the model stores its weights as float16 already).
+The device has no LiteRT: app/core/expressions/network.py runs the network in numpy from
+this file. It holds every float constant of the model as the model stores it (float16),
+shaped as in the graph and named by the graph's own tensor names, less the common
+prefix (model_1/GhumMarkerPoserMlpMixerGeneral/) and the /ReadVariableOp suffix: e.g.
+"MLPMixer/MixerBlock_0/mlp_token_mixing/Mlp_1/Conv2D" (384, 1, 1, 97).
 
-A CONV_2D's fused activation is read from the model's behaviour: the op is run
-by LiteRT's reference kernels on a real-sized input and its output compared with
-the plain product and with its ReLU.
+Before writing, the numpy port is checked against the graph it assumes: the ReLUs fused
+into exactly the Mlp_1 convolutions, and the port's intermediate tensors equal to the
+model's own (LiteRT's reference kernels, all tensors kept) on a test input.
 
     python tools/make_blendshape_weights.py [MODEL] [OUT]
 """
@@ -20,51 +21,88 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.core.expressions.network import BlendshapeNetwork  # noqa: E402
+
 MODEL = ROOT / "models" / "pc" / "face_blendshapes.tflite"
-OUT = ROOT / "models" / "blendshapes_weights.npz"
+OUT = ROOT / "app" / "core" / "expressions" / "face_blendshapes.npz"
+PREFIX = "model_1/GhumMarkerPoserMlpMixerGeneral/"
 
 
-def extract(model: Path) -> dict[str, np.ndarray]:
+def graph_name(tensor_name: str) -> str:
+    """A tensor's name in the file: its last ';'-joined part, without the common prefix
+    and the /ReadVariableOp suffix."""
+    name = tensor_name.split(";")[-1]
+    name = name[len(PREFIX):] if name.startswith(PREFIX) else name
+    return name.removesuffix("/ReadVariableOp")
+
+
+def interpreter_for(model: Path):
+    """LiteRT's reference kernels on the model, every intermediate tensor kept."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
     interpreter = Interpreter(
         model_path=str(model), experimental_preserve_all_tensors=True,
         experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
     interpreter.allocate_tensors()
+    return interpreter
+
+
+def run_with_tensors(interpreter, points: np.ndarray) -> dict[str, np.ndarray]:
+    """Every tensor the model computes on `points`, by each ';'-joined part of its name
+    (less the prefix): LiteRT names a fused op's output after all the ops fused into it."""
     (model_in,) = interpreter.get_input_details()
-    (model_out,) = interpreter.get_output_details()
-    grid = np.stack(np.meshgrid(np.linspace(100, 300, 146), [0.0]), -1)[0]
-    interpreter.set_tensor(model_in["index"], (grid + [0, 200]).astype(np.float32)[None])
+    interpreter.set_tensor(model_in["index"], np.asarray(points, np.float32).reshape(1, 146, 2))
     interpreter.invoke()
+    produced = {t for op in interpreter._get_ops_details() for t in op["outputs"]}
+    tensors: dict[str, np.ndarray] = {}
+    for detail in interpreter.get_tensor_details():
+        if detail["index"] in produced:
+            value = interpreter.get_tensor(detail["index"]).copy()
+            for part in detail["name"].split(";"):
+                tensors.setdefault(graph_name(part), value)
+    return tensors
+
+
+def extract(model: Path) -> dict[str, np.ndarray]:
+    interpreter = interpreter_for(model)
     ops = interpreter._get_ops_details()
-    produced = {model_in["index"]} | {t for op in ops for t in op["outputs"]}
+    produced = {t for op in ops for t in op["outputs"]}
+    details = {d["index"]: d for d in interpreter.get_tensor_details()}
     arrays: dict[str, np.ndarray] = {}
-    names, inputs, outputs, relu = [], [], [], []
+    for index, detail in details.items():
+        if index in produced or detail["dtype"] != np.float16 or not detail["name"]:
+            continue
+        arrays[graph_name(detail["name"])] = interpreter.get_tensor(index).copy()
+    # the port's ReLUs: after exactly the Mlp_1 convolutions (LiteRT names a fused ReLU)
     for op in ops:
-        names.append(op["op_name"])
-        if len(op["inputs"]) > 4:
-            raise SystemExit(f"error: op {op['op_name']} with {len(op['inputs'])} inputs")
-        inputs.append([int(t) for t in op["inputs"]] + [-1] * (4 - len(op["inputs"])))
-        outputs.append(int(op["outputs"][0]))
-        for t in op["inputs"]:
-            if t >= 0 and t not in produced and f"t{t}" not in arrays:
-                value = interpreter.get_tensor(t)
-                arrays[f"t{t}"] = value if value.dtype.kind == "i" else value.astype(np.float16)
-        fused = False
         if op["op_name"] == "CONV_2D":
-            x, w, b = (interpreter.get_tensor(t).astype(np.float32) for t in op["inputs"])
-            linear = x @ w.reshape(w.shape[0], -1).T + b
-            got = interpreter.get_tensor(op["outputs"][0])
-            fused = bool(np.abs(got - np.maximum(linear, 0)).max() < np.abs(got - linear).max())
-        relu.append(fused)
-    arrays["op_names"] = np.array(names)
-    arrays["op_inputs"] = np.array(inputs, np.int32)
-    arrays["op_outputs"] = np.array(outputs, np.int32)
-    arrays["op_relu"] = np.array(relu)
-    arrays["op_shapes"] = np.array(
-        [list(interpreter._get_tensor_details(t, 0)["shape"]) + [0] * (4 - len(interpreter._get_tensor_details(t, 0)["shape"])) for t in outputs], np.int32)
-    arrays["io"] = np.array([model_in["index"], model_out["index"]], np.int32)
+            name = details[op["outputs"][0]]["name"]
+            if ("/Relu" in name) != ("/Mlp_1/" in name):
+                raise SystemExit(f"error: {model}: a ReLU where the port has none, or none "
+                                 f"where it has one: {name}")
     return arrays
+
+
+def check(model: Path, weights: Path) -> float:
+    """The port's largest difference from the model's own tensors on a test face-sized
+    input (points on an ellipse with a bump): raises if any exceeds 1e-4."""
+    angle = np.linspace(0, 2 * np.pi, 146, endpoint=False)
+    points = np.stack([320 + 90 * np.cos(angle) + 8 * np.sin(3 * angle),
+                       240 + 120 * np.sin(angle)], -1).astype(np.float32)
+    expected = run_with_tensors(interpreter_for(model), points)
+    taps: dict[str, np.ndarray] = {}
+    BlendshapeNetwork(weights).evaluate(points, taps)
+    worst = 0.0
+    for name, got in taps.items():
+        want = expected[name].reshape(-1, got.shape[-1])
+        want = want[0] if got.ndim == 1 else want
+        diff = float(np.abs(got - want).max() / max(1.0, np.abs(want).max()))
+        if diff > 1e-4:
+            raise SystemExit(f"error: the numpy port differs from {model} at {name} by {diff:.2g}")
+        worst = max(worst, diff)
+    return worst
 
 
 def main(argv: list[str]) -> int:
@@ -74,7 +112,8 @@ def main(argv: list[str]) -> int:
         print(f"error: {model} missing: run tools/fetch_assets.py", file=sys.stderr)
         return 2
     np.savez_compressed(out, **extract(model))
-    print(f"{out}: {out.stat().st_size} bytes")
+    worst = check(model, out)
+    print(f"{out}: {out.stat().st_size} bytes; numpy port == model within {worst:.1g} (relative)")
     return 0
 
 
