@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import selectors
+import shutil
 import struct
 import subprocess
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 from typing import Callable
 
@@ -172,6 +175,44 @@ def test_the_c_decoder_resynchronises_the_same_way(tmp_path):
     frames = [json.loads(line)["frame"] for line in subprocess.run(
         [str(exe)], input=stream, capture_output=True, timeout=60).stdout.splitlines()]
     assert frames == [4, 6, 7]
+
+
+def instructions(exe: Path, stream: bytes, folder: Path) -> tuple[int, list[int]]:
+    """Machine instructions the decoder executes on `stream` (callgrind's count), and the
+    frame numbers it decoded."""
+    source = folder / "stream.bin"
+    source.write_bytes(stream)
+    result = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                             str(exe), str(source)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    frames = [json.loads(line)["frame"] for line in result.stdout.splitlines()]
+    return int(re.search(r"Collected : (\d+)", result.stderr).group(1)), frames
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None,
+                    reason="needs valgrind (./build.sh test installs it as root)")
+@pytest.mark.parametrize("max_frame, length", [(None, 500), (8192, 4000)])
+def test_the_c_decoders_cost_is_linear_in_the_bytes_whatever_they_are(tmp_path, max_frame,
+                                                                      length):
+    """Instructions a byte (callgrind) for headers that pass every filter, each promising
+    `length` bytes (an unknown command, landmark reports), against good face reports:
+    about the same, for 12 kB and 24 kB alike. A CRC run over every candidate cost 6x a
+    good byte with the default buffer and 50x with 8 kB."""
+    exe = compile_decoder(tmp_path, max_frame)
+    start, _ = instructions(exe, b"", tmp_path)
+    good = b"".join(face_frame(i) for i in range(400))
+    count, frames = instructions(exe, good, tmp_path)
+    assert frames == list(range(400))
+    per_good = (count - start) / len(good)
+    for cmd in (0x10, CMD_LANDMARKS):
+        per_byte = []
+        for size in (12_000, 24_000):
+            count, frames = instructions(exe, plausible_headers(size, length, cmd) +
+                                         face_frame(1), tmp_path)
+            assert frames == [1]  # the good frame behind them
+            per_byte.append((count - start) / size)
+        small, large = per_byte
+        assert large < 1.1 * small and small < 2 * per_good, (cmd, per_good, small, large)
 
 
 def run_tool(*args: str) -> subprocess.CompletedProcess:
