@@ -247,7 +247,7 @@ def check_batch_left(photos: list[Path], out: Path, annotated: Path, report: Pat
     faces = [m for m in messages if m[1] == CMD_FACES]
     # the report's frames follow the still's line: a kill between leaves one line more
     assert len(faces) in ((len(lines) - 1, len(lines)) if killed else (len(lines),))
-    assert parser.rejected == 0
+    assert parser.rejected <= (1 if killed else 0)  # a kill inside the last frame's write
     assert not_final(out.parent, annotated) == []
     return len(lines)
 

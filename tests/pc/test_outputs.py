@@ -204,11 +204,12 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from app.pc.files import put_file
 folder, same, unnamed = Path(sys.argv[2]), sys.argv[3] == "same", sys.argv[4] == "unnamed"
-print("ready", flush=True)
 i = 0
 while True:
     put_file(folder / ("a.png" if same else f"{i:05d}.png"), bytes([i % 251]) * 1_000_000,
              unnamed=unnamed)
+    if i == 0:
+        print("ready", flush=True)  # one file written: the kills land among the next ones
     i += 1
 """
 
