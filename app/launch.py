@@ -294,12 +294,15 @@ def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
 
 
 def _open_sinks(json: Path | None, source: "FrameSource | None") -> list["JsonLines"]:
-    """The JSON lines sink, if asked for (many stills: each line names its image)."""
+    """The JSON lines sink, if asked for (many stills: each line names its image and is
+    in place as soon as its image is done)."""
     from .pc.outputs import JsonLines
 
     if json is None:
         return []
-    return [JsonLines(json, source_of=(lambda: source.current) if source is not None else None)]
+    if source is None:
+        return [JsonLines(json)]
+    return [JsonLines(json, source_of=lambda: source.current, in_place=True)]
 
 
 def _open_media(run: "PcRun") -> "MediaWriter | ImageFolder | None":
@@ -330,7 +333,8 @@ def _run_pc_loop(run: "PcRun", models: Models, settings: Settings, store: Settin
         files += jsonl
         sinks += jsonl
         if run.outputs.report is not None:
-            port = ReportFile(run.outputs.report, backends.face_reporter(settings))
+            port = ReportFile(run.outputs.report, backends.face_reporter(settings),
+                              in_place=run.source.many)
             files.append(port)
             sinks.append(backends.reporting_sink(port, settings))
         media = _open_media(run)

@@ -92,7 +92,7 @@ class Loop:
         out = work / "out"
         out.mkdir(exist_ok=True)
         media = ImageFolder(out, name_of=lambda: stills.current)
-        sinks = [JsonLines(work / "run.jsonl", source_of=lambda: stills.current)]
+        sinks = [JsonLines(work / "run.jsonl", source_of=lambda: stills.current, in_place=True)]
         platform = HeadlessPlatform(stills, media, StopRequest(), max_frames=None)
         app = backends.make_app(platform, self.models, self.settings, MemoryStore(), warn,
                                 tracking=False, clock=self.clock, sinks=sinks)

@@ -229,6 +229,31 @@ def test_sigint_sigterm_and_sighup_leave_whole_files(tmp_path, long_video):
         assert sorted(p.name for p in folder.iterdir()) == ["run.jsonl", "run.mp4"]
 
 
+def test_a_video_run_killed_outright_leaves_temporary_files_the_next_run_removes(
+        tmp_path, long_video):
+    """A video is put in place only whole (a video without its index does not play):
+    `kill -9` leaves the temporary files, the previous outputs untouched; the next run
+    writing those outputs removes them (their process is gone)."""
+    out, video = tmp_path / "run.jsonl", tmp_path / "run.mp4"
+    out.write_text("previous\n")
+    video.write_bytes(b"previous video")
+    proc = start_main("--source", str(long_video), "--headless", "--no-tracking", "--json",
+                      str(out), "--output", str(video))
+    wait_for_lines(tmp_path, proc, lines=5)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert [n for n in left if n.startswith(".")] == sorted(
+        [n for n in left if n.startswith((f".run.jsonl.{proc.pid}-", f".run.mp4.{proc.pid}-"))])
+    assert len(left) == 4 and out.read_text() == "previous\n"
+    assert video.read_bytes() == b"previous video"
+    result = run_main("--source", str(long_video), "--headless", "--no-tracking", "--json",
+                      str(out), "--output", str(video), "--max-frames", "3")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.jsonl", "run.mp4"]
+    assert len(read_jsonl(out)) == 3 and frames_in(video) == 3
+
+
 def wait_for_lines(folder: Path, proc: subprocess.Popen, lines: int, timeout: float = 60):
     """Until the run's JSON lines (still under their temporary name) hold `lines` lines."""
     deadline = time.monotonic() + timeout

@@ -160,3 +160,148 @@ def test_the_progress_bar_counts_images(photos):
     while platform.read() is not None:
         pass
     assert platform.progress.line(2.0) == f"[{'#' * 30}] 3/3 images    1.5 images/s  ETA    0 s"
+
+
+# -- a batch stopped in any way --------------------------------------------------------
+
+def copies(folder: Path, count: int) -> list[Path]:
+    """`count` real portraits (the three, in turn) under names of their own."""
+    folder.mkdir()
+    paths = []
+    for i in range(count):
+        name = PORTRAITS[i % len(PORTRAITS)]
+        paths.append(folder / f"{i:03d}_{name}")
+        shutil.copy(DATA / name, paths[-1])
+    return paths
+
+
+def not_final(*folders: Path) -> list[str]:
+    """Anything in `folders` that is not a final output: a temporary file (`.part`,
+    `.tmp`, a dot file) of any naming."""
+    return [p.name for folder in folders for p in folder.iterdir()
+            if p.name.startswith(".") or ".part" in p.name or p.name.endswith(".tmp")]
+
+
+def lines_in_place(path: Path) -> list[dict]:
+    """The JSON lines of a batch, read as a reader of a killed run's file must: each
+    line that ends in a newline parses; only the last may be cut (without its newline),
+    and only if the kill landed inside its one write."""
+    import json
+
+    *whole, tail = path.read_bytes().split(b"\n")
+    lines = [json.loads(line) for line in whole]
+    if tail:
+        with pytest.raises(ValueError):
+            json.loads(tail)
+    return lines
+
+
+def start_batch(root: Path, count: int):
+    from conftest import start_main
+
+    photos = copies(root / "photos", count)
+    out, annotated, report = root / "faces.jsonl", root / "annotated", root / "faces.bin"
+    out.write_text("previous run\n")
+    report.write_bytes(b"previous run")
+    proc = start_main("--source", str(root / "photos"), "--headless", "--json", str(out),
+                      "--output", str(annotated), "--report", str(report))
+    return proc, photos, out, annotated, report
+
+
+def wait_for_stills(out: Path, proc, done: int, timeout: float = 120) -> None:
+    """Until the batch's JSON lines (in place from its first still) name `done` stills."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()[1]
+        text = out.read_bytes()
+        if not text.startswith(b"previous") and text.count(b"\n") >= done:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the batch did not get going")
+
+
+def check_batch_left(photos: list[Path], out: Path, annotated: Path, report: Path,
+                     *, killed: bool) -> int:
+    """What a stopped batch leaves: every still with a JSON line has its annotated
+    image, whole (it decodes to the still's size), and its report frames; an image
+    without a line can only be the next still's (drawn, killed before its line); no
+    temporary file anywhere. The number of stills done."""
+    from tests.pc.test_report_file import parse
+    from app.core.report import CMD_FACES
+
+    lines = lines_in_place(out)
+    assert [line["source"] for line in lines] == [str(p) for p in photos[:len(lines)]]
+    assert [line["frame"] for line in lines] == list(range(len(lines)))
+    assert all(len(line["faces"]) == 1 for line in lines)
+    drawn = sorted(p.name for p in annotated.iterdir())
+    named = [p.name for p in photos[:len(lines)]]
+    assert drawn[:len(lines)] == named
+    assert len(drawn) <= len(lines) + (1 if killed else 0)
+    for name in drawn:
+        image = cv2.imread(str(annotated / name))
+        assert image is not None and image.shape == cv2.imread(str(out.parent / "photos" /
+                                                                   name)).shape, name
+    messages, parser = parse(report.read_bytes())
+    faces = [m for m in messages if m[1] == CMD_FACES]
+    # the report's frames follow the still's line: a kill between leaves one line more
+    assert len(faces) in ((len(lines) - 1, len(lines)) if killed else (len(lines),))
+    assert parser.rejected <= (1 if killed else 0)  # a kill inside the last frame's write
+    assert not_final(out.parent, annotated) == []
+    return len(lines)
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.037, 0.071])
+def test_a_batch_killed_outright_leaves_every_still_done(tmp_path, delay):
+    """`kill -9` mid-batch (after 3 stills, `delay` seconds into the next ones): each
+    still done has its annotated image and its JSON line in place, the lines parse,
+    the report holds their frames, and no temporary file is left (there never is one:
+    the images are written without a name and linked into place, the lines and the
+    report in place)."""
+    import signal
+
+    proc, photos, out, annotated, report = start_batch(tmp_path, 24)
+    wait_for_stills(out, proc, 3)
+    if delay:
+        import time
+        time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    done = check_batch_left(photos, out, annotated, report, killed=True)
+    assert 3 <= done < 24
+
+
+def test_a_batch_stopped_by_sigterm_leaves_every_still_done(tmp_path):
+    import signal
+
+    proc, photos, out, annotated, report = start_batch(tmp_path, 24)
+    wait_for_stills(out, proc, 4)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, stderr
+    assert "Traceback" not in stderr and "interrupted after" in stderr
+    done = check_batch_left(photos, out, annotated, report, killed=False)
+    assert 4 <= done < 24
+    assert out.read_bytes().endswith(b"\n") and len(list(annotated.iterdir())) == done
+
+
+def test_a_refused_batch_keeps_the_previous_files(tmp_path):
+    """The batch's outputs are written in place, but only from its first still done: a
+    refused run, or one whose images all fail, leaves a previous file as it was."""
+    photos = copies(tmp_path / "photos", 2)
+    out, report = tmp_path / "faces.jsonl", tmp_path / "faces.bin"
+    out.write_text("previous run\n")
+    report.write_bytes(b"previous run")
+    error = one_error(run_main("--source", str(tmp_path / "photos"), "--headless", "--json",
+                               str(out), "--report", str(report), "--output", str(photos[0])))
+    assert "names a folder" in error
+    for photo in photos:
+        photo.write_bytes(b"\xff\xd8 not a jpeg any more")
+    result = run_main("--source", str(tmp_path / "photos"), "--headless", "--json", str(out),
+                      "--report", str(report))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines()[-1] == "error: none of the 2 images could be read"
+    assert out.read_text() == "previous run\n" and report.read_bytes() == b"previous run"
+    assert not_final(tmp_path) == []

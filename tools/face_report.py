@@ -182,13 +182,53 @@ def frame_length(length_field: int, flags: int) -> int:
 Message = Tuple[int, int, bytes]   # flags, cmd, payload (between cmd and CRC)
 
 
+def _zero_bytes(crc: int) -> int:
+    """The CRC register after one more byte 0."""
+    return (crc >> 8) ^ CRC_TABLE[crc & 0xFF]
+
+
+_SHIFTS: List[Tuple[List[int], List[int]]] = []   # 2**k zero bytes: (low byte, high byte)
+
+
+def _crc_shift(crc: int, count: int) -> int:
+    """The CRC register `crc` after `count` more zero bytes, in one table step per bit of
+    `count` (the register is linear in its bits: a table for its low byte and one for
+    its high byte, per power of two). With init 0 and no final xor, the CRC of bytes
+    s..e of a stream is prefix(e) ^ _crc_shift(prefix(s), e - s): each byte of the
+    stream is run through the CRC once, however many candidate frames overlap it."""
+    if not _SHIFTS:   # built at the first frame (17 x 512 entries, a few ms)
+        low = [_zero_bytes(v) for v in range(256)]
+        high = [_zero_bytes(v << 8) for v in range(256)]
+        for _ in range(17):   # up to 2**17 - 1 bytes: past any MAX_FRAME
+            _SHIFTS.append((low, high))
+
+            def twice(v: int, low: List[int] = low, high: List[int] = high) -> int:
+                once = low[v & 0xFF] ^ high[v >> 8]
+                return low[once & 0xFF] ^ high[once >> 8]
+
+            low, high = [twice(v) for v in range(256)], [twice(v << 8) for v in range(256)]
+    k = 0
+    while count:
+        if count & 1:
+            low, high = _SHIFTS[k]
+            crc = low[crc & 0xFF] ^ high[crc >> 8]
+        count >>= 1
+        k += 1
+    return crc
+
+
 class FrameParser:
     """Feed bytes in any chunks; get whole, CRC-checked frames back.
 
     After garbage or a bad frame it skips to the next header (re-scanning the bytes of a
     rejected frame: a corrupted length must not swallow the good frames behind it).
     `on_skip(offset, count, rejected)` hears about each skipped run when the next good
-    frame (or the end) comes.
+    frame (or the end) comes. The cost is linear in the bytes fed, whatever they are: a
+    frame whose bytes no earlier candidate covered gets the plain CRC; once one fails,
+    the running CRC after each of its bytes is kept (and extended as later candidates
+    need), and a candidate that starts inside it is told from its two ends' (`_crc_shift`),
+    so headers that promise long frames, one behind the other, cost no more than any
+    other bytes: each byte goes through the CRC at most twice.
     """
 
     def __init__(self, on_skip: Optional[Callable[[int, int, int], None]] = None) -> None:
@@ -199,6 +239,8 @@ class FrameParser:
         self.rejected = 0
         self._run: Optional[List[int]] = None   # [offset, count, rejected] being skipped
         self.on_skip = on_skip
+        self._crc: List[int] = []   # CRC registers from stream offset _crc_from on, byte by byte
+        self._crc_from = 0
 
     def feed(self, data: bytes) -> List[Message]:
         self.buf += data
@@ -212,6 +254,14 @@ class FrameParser:
         self._close_run()
         return messages
 
+    def _drop(self, count: int) -> None:
+        del self.buf[:count]
+        self.offset += count
+        done = min(self.offset - self._crc_from, len(self._crc))
+        if done > 4096 and done > len(self._crc) // 2:   # amortised: O(1) a byte
+            del self._crc[:done]
+            self._crc_from += done
+
     def _skip(self, count: int, rejected: int) -> None:
         if count <= 0 and not rejected:
             return
@@ -221,13 +271,29 @@ class FrameParser:
         self._run[2] += rejected
         self.skipped += count
         self.rejected += rejected
-        del self.buf[:count]
-        self.offset += count
+        self._drop(count)
 
     def _close_run(self) -> None:
         if self._run is not None and self.on_skip is not None:
             self.on_skip(*self._run)
         self._run = None
+
+    def _crc_ok(self, total: int) -> bool:
+        """buf[:total] ends with the CRC of the bytes before it."""
+        stored = struct.unpack_from("<H", self.buf, total - 2)[0]
+        start = self.offset - self._crc_from
+        if not 0 <= start < len(self._crc):   # bytes no candidate has covered
+            if crc16_ibm(self.buf[:total - 2]) == stored:
+                return True
+            # rejected: the frames its bytes may hold are checked from the registers
+            self._crc, self._crc_from, start = [0], self.offset, 0
+        crcs = self._crc
+        if len(crcs) - 1 < start + total - 2:   # registers up to this frame's end
+            crc, table = crcs[-1], CRC_TABLE
+            for byte in self.buf[len(crcs) - 1 - start:total - 2]:
+                crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
+                crcs.append(crc)
+        return crcs[start + total - 2] ^ _crc_shift(crcs[start], total - 2) == stored
 
     def _scan(self, final: bool) -> List[Message]:
         out: List[Message] = []
@@ -254,13 +320,12 @@ class FrameParser:
                     return out
                 self._skip(1, 1)
                 continue
-            if crc16_ibm(buf[:total - 2]) != struct.unpack_from("<H", buf, total - 2)[0]:
+            if not self._crc_ok(total):
                 self._skip(1, 1)
                 continue
             self._close_run()
             out.append((buf[8], buf[9], bytes(buf[10:total - 2])))
-            del buf[:total]
-            self.offset += total
+            self._drop(total)
             self.frames += 1
 
 

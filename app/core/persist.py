@@ -374,7 +374,7 @@ def install(temp: Path, path: Path) -> None:
         old = None
     fd = os.open(temp, os.O_RDONLY)
     try:
-        _keep_mode_and_owner(fd, old)
+        keep_mode_and_owner(fd, old)
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -382,7 +382,7 @@ def install(temp: Path, path: Path) -> None:
     _sync_folder(path.parent)
 
 
-def _keep_mode_and_owner(fd: int, old: os.stat_result | None) -> None:
+def keep_mode_and_owner(fd: int, old: os.stat_result | None) -> None:
     """mkstemp makes 0600 files: give the new file the old one's mode (a user's 0644
     stays 0644) and, where allowed (root), its owner."""
     if old is None:

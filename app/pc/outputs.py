@@ -1,10 +1,13 @@
 """Result files on a PC: landmarks as JSON lines, the annotated video or image, or a
 folder of annotated images (many stills).
 
-Each is written whole or not at all (app/pc/files.py), in two steps so that a run's
-outputs appear together or not at all: `finish()` completes the temporary file (and
-checks it: OSError if it cannot be), `commit()` renames it into place; `discard()`
-removes it when the run fails. `close()` (the FrameSink's) is both steps.
+Of one source, each is written whole or not at all (app/pc/files.py), in two steps so
+that a run's outputs appear together or not at all: `finish()` completes the temporary
+file (and checks it: OSError if it cannot be), `commit()` renames it into place;
+`discard()` removes it when the run fails. `close()` (the FrameSink's) is both steps.
+Of many stills, each still's annotated image and JSON line are in place, synced, as
+soon as that still is done (`ImageFolder`, `JsonLines(in_place=True)`); the steps only
+close them.
 """
 from __future__ import annotations
 
@@ -17,8 +20,8 @@ import cv2
 import numpy as np
 
 from ..core.faces import Face
-from ..core.persist import write_atomic
-from .files import STDOUT, OutputError, PartFile, write_failed
+from .files import (STDOUT, AppendFile, OutputError, PartFile, StaleTemps, put_file,
+                    write_failed)
 from .sources import IMAGE_SUFFIXES
 
 # The container decides the codec OpenCV's FFmpeg can put in it.
@@ -69,17 +72,28 @@ class JsonLines:
     image it is about (`"source": path as given`, many stills).
 
     Written under a temporary name (a failed run leaves the previous file of that name
-    as it was); `-` is standard output, each line out as soon as it is made.
+    as it was); `in_place` (many stills): written in place from the first line on, each
+    line synced as it is written, so a run stopped in any way leaves the lines of the
+    stills done (files.AppendFile); `-` is standard output, each line out as soon as
+    it is made.
     """
 
     wants_signals = True
 
-    def __init__(self, path: Path, source_of: Callable[[], str] | None = None) -> None:
+    def __init__(self, path: Path, source_of: Callable[[], str] | None = None, *,
+                 in_place: bool = False) -> None:
         self.path = path
         self.source_of = source_of
-        self.part = PartFile(path) if path != STDOUT else None
-        self._stream: IO[str] = sys.stdout if self.part is None else \
-            self.part.temp.open("w", encoding="utf-8")
+        self.part: PartFile | None = None
+        self._lines: AppendFile | None = None
+        self._stream: IO[str] | None = None
+        if path == STDOUT:
+            self._stream = sys.stdout
+        elif in_place:
+            self._lines = AppendFile(path)
+        else:
+            self.part = PartFile(path)
+            self._stream = self.part.temp.open("w", encoding="utf-8")
 
     def write(self, index: int, image_size: tuple[int, int], faces: Sequence[Face],
               ms: Mapping[str, float]) -> None:
@@ -88,13 +102,22 @@ class JsonLines:
             line["source"] = self.source_of()
         line["faces"] = [face_record(f) for f in faces]
         line["ms"] = {k: round(v, 3) for k, v in ms.items()}
+        text = json.dumps(line, separators=(",", ":")) + "\n"
+        if self._lines is not None:  # one write, synced (json.dumps gives ASCII)
+            self._lines.append(text.encode("utf-8"))
+            return
+        assert self._stream is not None
         try:
-            self._stream.write(json.dumps(line, separators=(",", ":")) + "\n")
+            self._stream.write(text)
             self._stream.flush()  # a line is either whole or absent, even after Ctrl-C
         except OSError as err:  # a full disk: the run fails, the file is discarded
             raise write_failed(self.path, err) from err
 
     def finish(self) -> None:
+        if self._lines is not None:
+            self._lines.close()
+            return
+        assert self._stream is not None
         try:
             self._stream.flush() if self.part is None else self._stream.close()
         except OSError as err:
@@ -109,9 +132,13 @@ class JsonLines:
         self.commit()
 
     def discard(self) -> None:
+        if self._lines is not None:
+            self._lines.close()  # the lines written are whole: they stay
+            return
         if self.part is None:
             return  # the lines are out already
         try:
+            assert self._stream is not None
             self._stream.close()
         except OSError:
             pass  # the buffered bytes that did not fit: the file is dropped anyway
@@ -209,18 +236,25 @@ def _check_plays_back(temp: Path, frames: int, path: Path) -> None:
 
 class ImageFolder:
     """Annotated stills into `folder`, each under the file name of the image it shows
-    (`name_of()`: the current source path), each written whole as soon as it is drawn."""
+    (`name_of()`: the current source path), each in place, whole and synced, as soon as
+    it is drawn (files.put_file: no temporary file, even for a process killed outright,
+    where the file system has O_TMPFILE; elsewhere the temporary files a killed run left
+    are removed as their images are written again)."""
 
     def __init__(self, folder: Path, name_of: Callable[[], str]) -> None:
         self.folder = folder
         self.name_of = name_of
         self.frames = 0
+        self._stale: StaleTemps | None = None
 
     def write(self, rgb: np.ndarray) -> None:
         path = image_target(self.folder, self.name_of())
         try:
-            self.folder.mkdir(exist_ok=True)  # at the first image: none read, no folder
-            write_atomic(path, _encode(path, rgb))
+            if self._stale is None:  # at the first image: none read, no folder
+                self.folder.mkdir(exist_ok=True)
+                self._stale = StaleTemps(self.folder)
+            self._stale.remove(path)
+            put_file(path, _encode(path, rgb))
         except OSError as err:
             raise write_failed(path, err) from err
         self.frames += 1

@@ -41,6 +41,15 @@
 #define FR_MAX_FRAME 512
 #endif
 
+/* While resynchronising, the CRC register is kept every FR_CRC_STEP bytes (2 bytes of RAM
+ * each: 66 for the default buffer), so that a header inside a rejected frame is checked
+ * from registers already known instead of a CRC run over its whole frame: CRC work stays
+ * linear in the bytes received, whatever they are (each byte goes through the CRC about
+ * once, plus at most 2 x FR_CRC_STEP bytes and ~20 16-bit products a candidate frame). */
+#ifndef FR_CRC_STEP
+#define FR_CRC_STEP 16
+#endif
+
 #define FR_PROTOCOL_VERSION 1 /* low 2 bits of flags */
 #define FR_LAYOUT_VERSION 1   /* first byte of the face, landmark and blendshape bodies */
 #define FR_RECORD_LAYOUT 2    /* the face record's columns this header knows (see below) */
@@ -129,6 +138,12 @@ typedef struct {
     uint32_t frames;   /* good frames */
     uint32_t skipped;  /* bytes skipped while resynchronising */
     uint32_t rejected; /* frames rejected: bad CRC, bad or too long length */
+    /* CRC registers over the bytes held (see fr_crc_at): the register before buf[0], the
+     * index up to which they are known, and every FR_CRC_STEP-th one from buf[reg_first] */
+    uint16_t crc0;
+    uint16_t crc_known;
+    uint16_t reg_first;
+    uint16_t reg[FR_MAX_FRAME / FR_CRC_STEP + 1];
 } fr_parser;
 
 typedef struct {
@@ -201,8 +216,82 @@ static inline uint16_t fr_crc16(uint16_t crc, const uint8_t *data, size_t len)
 
 static inline void fr_init(fr_parser *p) { memset(p, 0, sizeof *p); }
 
+/* a(x) b(x) mod the CRC polynomial, both reflected as the register is (bit 15 = x^0) */
+static inline uint16_t fr_crc_mulmod(uint16_t a, uint16_t b)
+{
+    uint16_t product = 0;
+    for (uint16_t bit = 0x8000; bit; bit >>= 1) {
+        if (a & bit)
+            product ^= b;
+        b = (b & 1) ? (uint16_t)((b >> 1) ^ 0xA001) : (uint16_t)(b >> 1);
+    }
+    return product;
+}
+
+/* The register crc after n more zero bytes: crc x^(8n). With init 0 and no final xor, the
+ * CRC of buf[0..t) is fr_crc_at(t) ^ fr_crc_shift(crc0, t). */
+static inline uint16_t fr_crc_shift(uint16_t crc, uint32_t n)
+{
+    uint16_t power = 0x0080; /* x^8 */
+    while (n) {
+        if (n & 1)
+            crc = fr_crc_mulmod(power, crc);
+        n >>= 1;
+        if (n)
+            power = fr_crc_mulmod(power, power);
+    }
+    return crc;
+}
+
+/* The register before buf[i], i <= crc_known: from the kept one at or before i. */
+static inline uint16_t fr_crc_kept(const fr_parser *p, uint16_t i)
+{
+    uint16_t from = 0, crc = p->crc0;
+    if (i >= p->reg_first) {
+        uint16_t j = (uint16_t)((i - p->reg_first) / FR_CRC_STEP);
+        from = (uint16_t)(p->reg_first + j * FR_CRC_STEP);
+        crc = p->reg[j];
+    }
+    return fr_crc16(crc, p->buf + from, (size_t)(i - from));
+}
+
+/* The register before buf[t] (t <= len), the registers known extended to t: each byte held
+ * goes through the CRC once, however many candidate frames cover it. */
+static inline uint16_t fr_crc_at(fr_parser *p, uint16_t t)
+{
+    uint16_t i = p->crc_known, crc;
+    if (t <= i)
+        return fr_crc_kept(p, t);
+    crc = fr_crc_kept(p, i);
+    while (i < t) {
+        crc = fr_crc16(crc, p->buf + i, 1);
+        i++;
+        if (i >= p->reg_first && (uint16_t)(i - p->reg_first) % FR_CRC_STEP == 0)
+            p->reg[(i - p->reg_first) / FR_CRC_STEP] = crc;
+    }
+    p->crc_known = t;
+    return crc;
+}
+
 static inline void fr_drop(fr_parser *p, uint16_t n)
 {
+    if (n <= p->crc_known) { /* the registers of the bytes kept stay, from the new buf[0] */
+        uint16_t crc0 = fr_crc_kept(p, n), gone = 0;
+        uint16_t kept = (uint16_t)((p->crc_known - p->reg_first) / FR_CRC_STEP + 1);
+        if (p->crc_known < p->reg_first)
+            kept = 0;
+        if (n > p->reg_first)
+            gone = (uint16_t)((n - p->reg_first + FR_CRC_STEP - 1) / FR_CRC_STEP);
+        memmove(p->reg, p->reg + gone, (size_t)(kept - gone) * sizeof p->reg[0]);
+        p->reg_first = (uint16_t)(p->reg_first + gone * FR_CRC_STEP - n);
+        p->crc_known = (uint16_t)(p->crc_known - n);
+        p->crc0 = crc0;
+    } else { /* bytes no candidate has covered: registers from 0 */
+        p->crc0 = 0;
+        p->crc_known = 0;
+        p->reg_first = 0;
+        p->reg[0] = 0;
+    }
     memmove(p->buf, p->buf + n, (size_t)(p->len - n));
     p->len = (uint16_t)(p->len - n);
 }
@@ -302,7 +391,9 @@ static inline int fr_next(fr_parser *p, fr_msg *msg)
         }
         if (p->len < total)
             return 0;
-        uint16_t crc = fr_crc16(0, p->buf, (size_t)(total - 2));
+        uint16_t crc = fr_crc_at(p, (uint16_t)(total - 2));
+        if (p->crc0) /* a header inside a rejected frame: its registers serve */
+            crc ^= fr_crc_shift(p->crc0, total - 2);
         if (crc != fr_u16(p->buf + total - 2)) {
             fr_reject(p);
             continue;

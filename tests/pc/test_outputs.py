@@ -1,17 +1,24 @@
 """Result files: written under a temporary name, put in place whole, dropped on a failure
-(the previous file of that name untouched), checked before the first byte."""
+(the previous file of that name untouched), checked before the first byte; a batch's
+files in place as each still is done, with no temporary file even after `kill -9`."""
 from __future__ import annotations
 
 import errno
 import os
+import signal
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from app.pc.files import OutputError, PartFile, check_distinct, check_output_file
+from app.pc import files
+from app.pc.files import (AppendFile, OutputError, PartFile, StaleTemps, check_distinct,
+                          check_output_file, put_file, temp_name)
 from app.pc.outputs import ImageFolder, JsonLines, MediaWriter, VIDEO_FOURCC, check_media_suffix
 
 FRAME = np.zeros((64, 96, 3), np.uint8)
@@ -169,3 +176,151 @@ def test_a_face_record_has_emotion_only_where_a_classifier_read_it():
     assert "emotion" not in face_record(face)
     record = face_record(dataclasses.replace(face, emotion=Emotion("happy", 0.87654)))
     assert record["emotion"] == {"label": "happy", "score": 0.877}
+
+
+# -- a batch's files: in place as each still is done -----------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("unnamed", [True, False])
+def test_put_file_writes_whole_and_keeps_the_old_files_mode(tmp_path, unnamed):
+    new, old = tmp_path / "new.png", tmp_path / "old.png"
+    old.write_bytes(b"previous")
+    old.chmod(0o640)
+    mask = os.umask(0o027)
+    try:
+        put_file(new, b"new data", unnamed=unnamed)
+    finally:
+        os.umask(mask)
+    put_file(old, b"replaced", unnamed=unnamed)
+    assert new.read_bytes() == b"new data" and old.read_bytes() == b"replaced"
+    assert stat.S_IMODE(new.stat().st_mode) == 0o640 == stat.S_IMODE(old.stat().st_mode)
+    long = tmp_path / ("n" * 251 + ".png")  # 255 bytes: the temporary name still fits
+    put_file(long, b"x", unnamed=unnamed)
+    put_file(long, b"y", unnamed=unnamed)
+    assert names(tmp_path) == sorted(["new.png", "old.png", long.name])
+    assert long.read_bytes() == b"y"
+
+
+def test_put_file_never_writes_through_a_link(tmp_path):
+    target = tmp_path / "elsewhere.png"
+    target.write_bytes(b"not yours")
+    (tmp_path / "a.png").symlink_to(target)
+    with pytest.raises(OSError, match="symbolic link"):
+        put_file(tmp_path / "a.png", b"data")
+    assert target.read_bytes() == b"not yours" and names(tmp_path) == ["a.png", "elsewhere.png"]
+
+
+PUTTER = """
+import os, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from app.pc.files import put_file
+folder, same, unnamed = Path(sys.argv[2]), sys.argv[3] == "same", sys.argv[4] == "unnamed"
+i = 0
+while True:
+    put_file(folder / ("a.png" if same else f"{i:05d}.png"), bytes([i % 251]) * 1_000_000,
+             unnamed=unnamed)
+    if i == 0:
+        print("ready", flush=True)  # one file written: the kills land among the next ones
+    i += 1
+"""
+
+
+def kill_putter(folder: Path, same: bool, delay: float) -> int:
+    """A process writing 1 MB files with put_file, killed outright after `delay` s: its
+    pid."""
+    child = subprocess.Popen([sys.executable, "-c", PUTTER, str(ROOT), str(folder),
+                              "same" if same else "fresh", "unnamed"], stdout=subprocess.PIPE)
+    assert child.stdout is not None and child.stdout.readline() == b"ready\n"
+    time.sleep(delay)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    return child.pid
+
+
+def whole(path: Path) -> bool:
+    data = path.read_bytes()
+    return len(data) == 1_000_000 and data == data[:1] * len(data)
+
+
+@pytest.mark.skipif(not hasattr(os, "O_TMPFILE") or not Path("/proc/self/fd").is_dir(),
+                    reason="needs O_TMPFILE and /proc (Linux)")
+def test_put_file_killed_outright_leaves_whole_files_and_no_temporary_one(tmp_path):
+    """Killed at any moment, a process writing new files leaves only whole ones, in
+    place: the data go into a file without a name, linked in when whole. (A named
+    temporary file, the fallback, is left by most of these kills: written and synced
+    for milliseconds.)"""
+    for delay in (0.02, 0.05, 0.08, 0.11, 0.14, 0.17):
+        folder = tmp_path / f"fresh{delay}"
+        folder.mkdir()
+        kill_putter(folder, same=False, delay=delay)
+        written = names(folder)
+        assert written and all(not n.startswith(".") for n in written), written
+        assert all(whole(folder / n) for n in written)
+
+
+@pytest.mark.skipif(not hasattr(os, "O_TMPFILE") or not Path("/proc/self/fd").is_dir(),
+                    reason="needs O_TMPFILE and /proc (Linux)")
+def test_put_file_replacing_killed_outright_leaves_at_most_a_stale_temp_the_next_run_removes(
+        tmp_path):
+    """Replacing a file, the temporary name lives for two system calls (link, rename):
+    a kill there leaves it, named with the dead process; StaleTemps removes it."""
+    for delay in (0.02, 0.06, 0.1, 0.14):
+        folder = tmp_path / f"same{delay}"
+        folder.mkdir()
+        pid = kill_putter(folder, same=True, delay=delay)
+        path = folder / "a.png"
+        assert whole(path)
+        left = [n for n in names(folder) if n != "a.png"]
+        assert all(n.startswith(f".a.png.{pid}-") and n.endswith(".part.png") for n in left)
+        StaleTemps(folder).remove(path)
+        assert names(folder) == ["a.png"]
+
+
+def test_stale_temps_of_dead_processes_are_removed_and_nothing_else(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    out = tmp_path / "run.jsonl"
+    stale = temp_name(out).name.replace(f".{os.getpid()}-", f".{dead.pid}-")
+    alive = temp_name(out).name.replace(f".{os.getpid()}-", f".{os.getppid()}-")
+    other = temp_name(tmp_path / "other.jsonl").name.replace(f".{os.getpid()}-", f".{dead.pid}-")
+    user = f".run.jsonl.{dead.pid}-xyz123.part.jsonl"  # not hex: not a name the app makes
+    for name in (stale, alive, other, user):
+        (tmp_path / name).write_text("x")
+    part = PartFile(out)  # a new run writing run.jsonl
+    assert sorted(names(tmp_path)) == sorted([alive, other, user, part.temp.name])
+    part.discard()
+
+
+def test_append_file_opens_at_the_first_record_and_keeps_whole_records(tmp_path, monkeypatch):
+    path = tmp_path / "run.jsonl"
+    path.write_text("previous\n")
+    path.chmod(0o640)
+    out = AppendFile(path)
+    assert path.read_text() == "previous\n"  # nothing done yet: the previous file stays
+    out.append(b'{"frame":0}\n')
+    assert path.read_bytes() == b'{"frame":0}\n'  # in place, synced, before it returns
+    real = files._write_all
+
+    def half_then_full(fd: int, data: bytes) -> None:
+        real(fd, data[:len(data) // 2])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(files, "_write_all", half_then_full)
+    with pytest.raises(OSError, match=f"cannot write {path}: No space left on device"):
+        out.append(b'{"frame":1,"faces":[]}\n')
+    out.close()
+    assert path.read_bytes() == b'{"frame":0}\n'  # the cut record taken back off
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640 and names(tmp_path) == ["run.jsonl"]
+
+
+def test_json_lines_of_a_batch_are_in_place_line_by_line(tmp_path):
+    path = tmp_path / "run.jsonl"
+    sink = JsonLines(path, source_of=lambda: "photos/a.jpg", in_place=True)
+    assert not path.exists()
+    sink.write(0, (320, 224), [], {"total": 1.0})
+    assert path.read_text() == '{"frame":0,"source":"photos/a.jpg","faces":[],"ms":{"total":1.0}}\n'
+    sink.discard()  # a failed batch: the lines of the stills done stay
+    assert path.read_text().count("\n") == 1 and names(tmp_path) == ["run.jsonl"]
