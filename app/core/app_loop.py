@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from typing import Callable, Sequence
 
+from .expressions.tracking import ExpressionParams
 from .faces import Face
 from .persist import SettingsStore, settings_changes
 from .platform import Frame, FrameSink, Platform
@@ -36,6 +37,17 @@ def signal_params(settings: Settings, sinks: Sequence[FrameSink] = ()) -> Signal
     no sink writes them): then the tracker skips them."""
     if settings.show_signals or any(sink.wants_signals for sink in sinks):
         return SignalParams.from_settings(settings)
+    return None
+
+
+def expression_params(settings: Settings,
+                      sinks: Sequence[FrameSink] = ()) -> ExpressionParams | None:
+    """How the faces' expressions are read, or None when they are off or nothing uses
+    them (as the signals: the SIG layer draws them, the sinks that write signals write
+    them too)."""
+    if settings.expressions_enabled and (
+            settings.show_signals or any(sink.wants_signals for sink in sinks)):
+        return ExpressionParams.from_settings(settings)
     return None
 
 
@@ -162,7 +174,8 @@ class FaceApp:
         s = new.settings
         self.tracker.configure(max_faces=s.max_faces, smoothing=s.smoothing,
                                detector_interval=s.detector_interval,
-                               signals=signal_params(s, self.sinks))
+                               signals=signal_params(s, self.sinks),
+                               expressions=expression_params(s, self.sinks))
         try:
             self.store.save(settings_changes(old.settings, s))
         except OSError as error:  # the UI keeps working; the change just isn't kept

@@ -23,7 +23,7 @@ from .view import Hud, ViewState
 # the whole landmark stage (crop + mesh + iris on a PC) and "total" the whole tracker
 # step, so the parts and their sums both show.
 _STAGE_NAMES = {"detect": "det", "crop": "crop", "landmark": "mesh", "iris": "iris",
-                "landmarks": "lmk", "smooth": "smo", "total": "all", "render": "draw"}
+                "landmarks": "lmk", "smooth": "smo", "expression": "expr", "total": "all", "render": "draw"}
 
 
 class _Prepared(NamedTuple):
