@@ -16,6 +16,7 @@ from typing import IO, Callable, Mapping, Sequence
 import cv2
 import numpy as np
 
+from ..core.expressions import expression_record
 from ..core.faces import Face
 from ..core.persist import write_atomic
 from .files import STDOUT, OutputError, PartFile, write_failed
@@ -46,7 +47,7 @@ def image_target(folder: Path, source: str) -> Path:
 
 def face_record(face: Face) -> dict:
     """One face as the JSONL contract has it (image pixels of the source frame); `box` is
-    the box around its 468 mesh landmarks."""
+    the box around its 468 mesh landmarks; its expression's fields when it has one."""
     record = {
         "score": round(float(face.score), 4),
         "box": [round(float(v), 2) for v in face.mesh_box],
@@ -56,6 +57,8 @@ def face_record(face: Face) -> dict:
     }
     if face.signals is not None:
         record["signals"] = face.signals.as_dict()
+    if face.expression is not None:
+        record.update(expression_record(face.expression))
     return record
 
 
