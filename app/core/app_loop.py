@@ -144,13 +144,14 @@ class FaceApp:
 
     def _draw(self, frame: Frame, faces: Sequence[Face]) -> None:
         settings = self.state.settings
-        view = ViewState.from_settings(settings)
-        if not self.platform.interactive:  # a written video: the overlay, no fps or buttons
-            self.renderer.draw(frame.rgb, faces, view)
-            return
-        self.renderer.draw(frame.rgb, faces, view, self._hud_for(len(faces), settings.max_faces))
-        width, height = frame.size
+        view = ViewState.from_settings(settings)._replace(locale=self.state.locale)
         text = self.captions(frame) if self.captions is not None else None
+        if not self.platform.interactive:  # a written video: the overlay, no fps or buttons
+            self.renderer.draw(frame.rgb, faces, view, text=text)
+            return
+        self.renderer.draw(frame.rgb, faces, view, self._hud_for(len(faces), settings.max_faces),
+                           text=text)
+        width, height = frame.size
         draw_ui(frame.rgb, layout(width, height, *self.platform.display_size, self.state),
                 self.state, text=text)
 
