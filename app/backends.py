@@ -20,7 +20,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
-from .core.app_loop import CaptionSource, FaceApp, Tracker, signal_params
+from .core.app_loop import CaptionSource, FaceApp, Tracker, expression_params, signal_params
+from .core.expressions.tracking import BlendshapeModel
 from .core.persist import SettingsStore
 from .core.pipeline import FaceDetector, FacePipeline, LandmarkModel
 from .core.platform import FrameSink, Platform
@@ -45,11 +46,35 @@ MANIFEST = APP_DIR / "app.yaml"
 MANIFEST_CACHE = APP_DIR / "data" / "app.yaml.json"
 
 
+# The blendshape network's weights for numpy (tools/make_blendshape_weights.py), run
+# where there is no LiteRT: the device and maix-pc.
+BLENDSHAPE_WEIGHTS = Path("app") / "core" / "expressions" / "face_blendshapes.npz"  # shipped
+
+
 class Models(NamedTuple):
-    """A face detector and a landmark model that take the same kind of frame."""
+    """A face detector and a landmark model that take the same kind of frame, and the
+    blendshape network for the faces' expressions (None: no expressions)."""
 
     detector: FaceDetector
     landmarker: LandmarkModel
+    blendshapes: BlendshapeModel | None = None
+
+
+def numpy_blendshapes(path: Path) -> BlendshapeModel:
+    """MediaPipe's blendshape network in numpy (app/core/expressions/network.py), loaded
+    on its first evaluation; FileNotFoundError now if its weights are missing."""
+    from .core.expressions.network import BlendshapeNetwork
+
+    if not path.is_file():
+        raise FileNotFoundError(f"blendshape weights not found: {path}")
+    network: list[BlendshapeNetwork] = []
+
+    def run(points: "np.ndarray") -> "np.ndarray":
+        if not network:
+            network.append(BlendshapeNetwork(path))
+        return network[0](points)
+
+    return run
 
 
 def pc_models_dir(settings: Settings, app_dir: Path = APP_DIR) -> Path:
@@ -67,6 +92,7 @@ def pc_models(settings: Settings, *, still: bool, tracking: bool,
               auto then keeps to the short-range model for video frames).
     Raises app.pc.litert.ModelError for a missing or unreadable model.
     """
+    from .pc.blendshapes import LiteRtBlendshapes
     from .pc.detector import BlazeFaceDetector
     from .pc.landmarker import FaceMeshLandmarker
 
@@ -78,16 +104,18 @@ def pc_models(settings: Settings, *, still: bool, tracking: bool,
         still=still, every_frame=not tracking)
     landmarker = FaceMeshLandmarker(folder, crop_scale=settings.pc_crop_scale,
                                      threads=settings.pc_threads, clock=clock)
-    return Models(detector, landmarker)
+    return Models(detector, landmarker, LiteRtBlendshapes(folder, settings.pc_threads))
 
 
 def maix_pc_models(settings: Settings, *, tracking: bool, clock: StageClock | None = None,
                    app_dir: Path = APP_DIR) -> Models:
-    """The PC's models behind maix images (MaixPy on a PC: video frames, never stills)."""
+    """The PC's models behind maix images (MaixPy on a PC: video frames, never stills),
+    with the device's numpy blendshape network."""
     from .device.inference import RgbDetector, RgbLandmarker
 
     models = pc_models(settings, still=False, tracking=tracking, clock=clock, app_dir=app_dir)
-    return Models(RgbDetector(models.detector), RgbLandmarker(models.landmarker))
+    return Models(RgbDetector(models.detector), RgbLandmarker(models.landmarker),
+                  device_blendshapes(app_dir))
 
 
 def device_models(settings: Settings, clock: StageClock | None = None) -> Models:
@@ -101,7 +129,19 @@ def device_models(settings: Settings, clock: StageClock | None = None) -> Models
                                      iou_threshold=settings.detector_iou_threshold)
     landmarker = MaixLandmarker.load(settings.device_landmarks_model,
                                      crop_scale=settings.device_crop_scale, clock=clock)
-    return Models(detector, landmarker)
+    return Models(detector, landmarker, device_blendshapes(APP_DIR))
+
+
+def device_blendshapes(app_dir: Path) -> BlendshapeModel | None:
+    """The numpy blendshape network, or None (said once on stderr: the app runs without
+    expressions) when its weights are not installed with the app."""
+    try:
+        return numpy_blendshapes(app_dir / BLENDSHAPE_WEIGHTS)
+    except FileNotFoundError as err:
+        import sys
+
+        print(f"warning: {err}; expressions are off", file=sys.stderr)
+        return None
 
 
 def device_platform(models: Models, disp: Any) -> "MaixPlatform":
@@ -143,7 +183,8 @@ def make_tracker(models: Models, settings: Settings, *, tracking: bool,
     return FaceTracker(pipeline, max_faces=settings.max_faces,
                        detector_interval=settings.detector_interval,
                        smoothing=settings.smoothing, signals=signal_params(settings, sinks),
-                       tracking=tracking)
+                       tracking=tracking, expressions=expression_params(settings, sinks),
+                       blendshapes=models.blendshapes)
 
 
 def photo_faces(rgb: "np.ndarray", settings: Settings) -> list["Face"]:
@@ -178,13 +219,10 @@ def device_reporting(settings: Settings) -> list[FrameSink]:
     return [reporting_sink(MaixCommReporter(face_reporter(settings), port), settings)]
 
 
-# Tracks' emotion classifications a second (the device's face-emotion classifier): the
-# expression rate, `expressions.rate_hz`, where the settings have it; else this.
-EMOTION_RATE_HZ = 5.0
-
-
 def emotion_rate_hz(settings: Settings) -> float:
-    return float(getattr(settings, "expressions_rate_hz", EMOTION_RATE_HZ))
+    """Tracks' emotion classifications a second (the device's face-emotion classifier):
+    the expression rate."""
+    return float(settings.expressions_rate_hz)
 
 
 def device_emotion(warn: Callable[[str], None]) -> "Classify | None":

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -123,11 +124,48 @@ def test_signals_in_the_json_lines_and_the_report_stream_agree(tmp_path):
     assert lines[-1]["faces"][0]["signals"]["blinks"] == 1
 
 
+def test_expressions_in_the_json_lines(tmp_path):
+    """Each face of a real clip carries its 52 blendshapes (MediaPipe's names, in order,
+    3 decimals), its named expression, score and events: the man talking reads neutral,
+    then happy once he smiles; the labelled portraits read as labelled."""
+    from app.core.expressions.reader import READ_EXPRESSIONS
+    from app.core.expressions.tables import BLENDSHAPE_NAMES, EVENT_NAMES
+
+    out = tmp_path / "video.jsonl"
+    result = run_main("--source", str(DATA / "single_face.mp4"), "--json", str(out),
+                      "--headless", "--max-faces", "1")
+    assert result.returncode == 0, result.stderr
+    faces = [line["faces"][0] for line in read_jsonl(out)]
+    for face in faces:
+        assert list(face["blendshapes"]) == list(BLENDSHAPE_NAMES)
+        values = list(face["blendshapes"].values())
+        assert all(0.0 <= v <= 1.0 and round(v, 3) == v for v in values)
+        assert face["expression"] in READ_EXPRESSIONS
+        assert 0.0 <= face["expression_score"] <= 1.0
+        assert set(face["events"]) <= set(EVENT_NAMES)
+    names = [face["expression"] for face in faces]
+    assert names[0] == "neutral" and names[40:70] == ["happy"] * 30
+    assert "smile" in faces[50]["events"]
+
+    folder = tmp_path / "portraits"
+    folder.mkdir()
+    labels = {"0-f1-su-ph.jpg": "surprise", "0-f15-hao-ph.jpg": "happy",
+              "15-f13-anc-ph.jpg": "neutral", "45-m7-di-ph.jpg": "neutral"}
+    for name in labels:
+        (folder / name).symlink_to(DATA / name)
+    out = tmp_path / "portraits.jsonl"
+    result = run_main("--source", str(folder), "--json", str(out), "--headless")
+    assert result.returncode == 0, result.stderr
+    read = {Path(line["source"]).name: line["faces"][0]["expression"] for line in read_jsonl(out)}
+    assert read == labels
+
+
 @pytest.mark.parametrize("missing", [
     "face_detection_short_range.tflite",
     "face_detection_full_range_sparse.tflite",  # built on first use
     "face_landmarks_detector.tflite",
     "face_landmark.tflite",  # built only when a face is uncertain
+    "face_blendshapes.tflite",  # built at the first expression
 ])
 def test_a_missing_model_fails_at_start_up_in_one_line_and_exit_2(tmp_path, missing):
     models = tmp_path / "models"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Protocol, Sequence
 
+from .expressions.tracking import ExpressionParams
 from .faces import Face
 from .persist import SettingsStore, settings_changes
 from .platform import Frame, FrameSink, Platform
@@ -47,6 +48,17 @@ def signal_params(settings: Settings, sinks: Sequence[FrameSink] = ()) -> Signal
     no sink writes them): then the tracker skips them."""
     if settings.show_signals or any(sink.wants_signals for sink in sinks):
         return SignalParams.from_settings(settings)
+    return None
+
+
+def expression_params(settings: Settings,
+                      sinks: Sequence[FrameSink] = ()) -> ExpressionParams | None:
+    """How the faces' expressions are read, or None when they are off or nothing uses
+    them (as the signals: the SIG layer draws them, the sinks that write signals write
+    them too)."""
+    if settings.expressions_enabled and (
+            settings.show_signals or any(sink.wants_signals for sink in sinks)):
+        return ExpressionParams.from_settings(settings)
     return None
 
 
@@ -143,13 +155,14 @@ class FaceApp:
 
     def _draw(self, frame: Frame, faces: Sequence[Face]) -> None:
         settings = self.state.settings
-        view = ViewState.from_settings(settings)
-        if not self.platform.interactive:  # a written video: the overlay, no fps or buttons
-            self.renderer.draw(frame.rgb, faces, view)
-            return
-        self.renderer.draw(frame.rgb, faces, view, self._hud_for(len(faces), settings.max_faces))
-        width, height = frame.size
+        view = ViewState.from_settings(settings)._replace(locale=self.state.locale)
         text = self.captions(frame) if self.captions is not None else None
+        if not self.platform.interactive:  # a written video: the overlay, no fps or buttons
+            self.renderer.draw(frame.rgb, faces, view, text=text)
+            return
+        self.renderer.draw(frame.rgb, faces, view, self._hud_for(len(faces), settings.max_faces),
+                           text=text)
+        width, height = frame.size
         draw_ui(frame.rgb, layout(width, height, *self.platform.display_size, self.state),
                 self.state, text=text)
 
@@ -173,7 +186,8 @@ class FaceApp:
         s = new.settings
         self.tracker.configure(max_faces=s.max_faces, smoothing=s.smoothing,
                                detector_interval=s.detector_interval,
-                               signals=signal_params(s, self.sinks))
+                               signals=signal_params(s, self.sinks),
+                               expressions=expression_params(s, self.sinks))
         try:
             self.store.save(settings_changes(old.settings, s))
         except OSError as error:  # the UI keeps working; the change just isn't kept

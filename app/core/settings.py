@@ -40,6 +40,12 @@ def _setting(key: str, default: Any, *, lo: float | None = None, hi: float | Non
 # few copies of it still fit a 256 MB MaixCAM.
 MAX_IMAGE_PIXELS = 16_000_000
 
+# Blendshape evaluations a second per tracked face (expressions.rate_hz). Settings have
+# no per-platform defaults: this one value serves the PC (LiteRT: ~0.1 ms a face) and
+# the device (numpy on the C906: to be set from the RISC-V cost measurements, so the
+# blendshape work stays under 15% of the device's frame time).
+EXPRESSION_RATE_HZ = 10.0
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -109,6 +115,44 @@ class Settings:
     signals_gaze_dead_zone: float = _setting(
         "signals.gaze_dead_zone", 0.15, lo=0.0, hi=0.9,
         doc="gaze within this of the centre reads 0 (gaze is -1..1)")
+    # Expressions (app/core/expressions/): MediaPipe's 52 blendshapes per tracked face,
+    # read as named expressions and events against the track's own neutral baseline.
+    # Every threshold is on a shape's rise above that baseline (0..1); a score turns on
+    # at its threshold and off below it minus `hysteresis`.
+    expressions_enabled: bool = _setting(
+        "expressions.enabled", True,
+        doc="evaluate the blendshapes and read expressions per face (when drawn or written)")
+    expressions_rate_hz: float = _setting(
+        "expressions.rate_hz", EXPRESSION_RATE_HZ, lo=0.5, hi=60.0,
+        doc="blendshape evaluations a second per tracked face; the tracks take turns "
+            "(the device's cost driver; stills evaluate every face)")
+    expressions_baseline_s: float = _setting(
+        "expressions.baseline_s", 1.0, lo=0.0, hi=60.0,
+        doc="a track's first seconds averaged as its neutral face (then it follows shapes "
+            "that fall below it); 0 = no baseline, the raw scores")
+    expressions_happy_above: float = _setting(
+        "expressions.happy_above", 0.5, lo=0.05, hi=1.0,
+        doc="'happy' when the smile (mouthSmileLeft/Right mean) rises this far")
+    expressions_surprise_above: float = _setting(
+        "expressions.surprise_above", 0.3, lo=0.05, hi=1.0,
+        doc="'surprise' when the brows and the jaw (or wide eyes) both rise this far")
+    expressions_smile_above: float = _setting(
+        "expressions.smile_above", 0.5, lo=0.05, hi=1.0, doc="event 'smile' at this smile")
+    expressions_mouth_open_above: float = _setting(
+        "expressions.mouth_open_above", 0.35, lo=0.05, hi=1.0,
+        doc="event 'mouth_open' at this jawOpen")
+    expressions_brows_up_above: float = _setting(
+        "expressions.brows_up_above", 0.3, lo=0.05, hi=1.0,
+        doc="event 'brows_up' at this browInnerUp (or browOuterUp mean)")
+    expressions_wink_above: float = _setting(
+        "expressions.wink_above", 0.4, lo=0.05, hi=1.0,
+        doc="events 'wink_left'/'wink_right' when one eyeBlink exceeds the other by this")
+    expressions_hysteresis: float = _setting(
+        "expressions.hysteresis", 0.1, lo=0.0, hi=0.5,
+        doc="a score on stays on until it falls this far below its threshold")
+    expressions_min_duration_s: float = _setting(
+        "expressions.min_duration_s", 0.2, lo=0.0, hi=5.0,
+        doc="an expression or event changes only after the change has held this long")
     # Reports to a microcontroller (app/core/report.py): the landmark report is off until
     # the microcontroller turns it on (CMD_SET_REPORT).
     report_landmark_points: int = _setting(

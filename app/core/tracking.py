@@ -8,7 +8,10 @@ fewer than `max_faces` faces are tracked. A detection that lands on a tracked fa
 not start a second track. Each track has a stable id and its own smoothing filter and
 signal state (app/core/signals.py: pose, eyes, blinks...), both new when the track
 starts, so nothing of a lost face carries over. Signals are measured on the track's raw
-landmarks and smoothed on their own, at the landmarks' strength.
+landmarks and smoothed on their own, at the landmarks' strength. So are its
+expression's blendshapes (app/core/expressions/tracking.py): evaluated on the track's
+raw landmarks when its turn at `expressions.rate_hz` comes (the tracks take turns, so
+no frame pays for every face), smoothed at the same strength, new with the track.
 
 With `tracking=False` every frame is a still: the detector runs, each detection gets
 landmarks, and no state is carried to the next frame. This is the one detect-then-
@@ -19,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .expressions.tracking import BlendshapeModel, ExpressionParams, ExpressionTrack, due, new_track
+
 import numpy as np
 
 from .faces import Detection, Face
@@ -28,24 +33,26 @@ from .signals import SignalParams, SignalTracker
 from .smoothing import LandmarkSmoother, params_for_strength
 from . import topology
 
+_KEEP: Any = object()  # configure(): a setting left as it is
 MESH_ROI_SCALE = 1.5  # face_landmark_landmarks_to_roi.pbtxt
 _EYE_CORNERS = np.array(topology.OUTER_EYE_CORNERS, np.intp)
 
 
 class Track:
-    """One tracked face: its id, its latest raw landmarks, its smoothing filter and its
-    signal state (None when signals are off).
+    """One tracked face: its id, its latest raw landmarks, its smoothing filter, its
+    signal state and its expression state (each None when off).
 
     `face` holds the raw landmarks of the last frame: the next crop follows these, not
     the smoothed ones.
     """
 
     def __init__(self, track_id: int, face: Face, smoother: LandmarkSmoother | None,
-                 signals: SignalTracker | None) -> None:
+                 signals: SignalTracker | None, expression: ExpressionTrack | None = None) -> None:
         self.id = track_id
         self.face = face
         self.smoother = smoother
         self.signals = signals
+        self.expression = expression
 
     @property
     def mesh_box(self) -> np.ndarray:
@@ -63,6 +70,7 @@ class TrackerStats:
 
     detector_runs: int = 0
     landmark_runs: int = 0
+    blendshape_runs: int = 0
 
 
 class FaceTracker:
@@ -73,11 +81,18 @@ class FaceTracker:
     smoothing:         landmark smoothing strength, 0 (raw) .. 1.
     signals:           how faces' signals are measured; None: not at all (nothing uses them).
     tracking:          False: detect on every frame, nothing carried over.
+    expressions:       how faces' expressions are read; None: not at all.
+    blendshapes:       the blendshape network (LiteRT on a PC, numpy on the device); None:
+                       no expressions.
     """
 
     def __init__(self, pipeline: FacePipeline, *, max_faces: int, detector_interval: int,
-                 smoothing: float, signals: SignalParams | None, tracking: bool) -> None:
+                 smoothing: float, signals: SignalParams | None, tracking: bool,
+                 expressions: ExpressionParams | None = None,
+                 blendshapes: BlendshapeModel | None = None) -> None:
         self.pipeline = pipeline
+        self.blendshapes = blendshapes
+        self.expressions = expressions if blendshapes is not None else None
         self.max_faces = max_faces
         self.detector_interval = detector_interval
         self.tracking = tracking
@@ -89,9 +104,19 @@ class FaceTracker:
         self._since_detect = 0
 
     def configure(self, *, max_faces: int, smoothing: float, detector_interval: int,
-                  signals: SignalParams | None) -> None:
+                  signals: SignalParams | None, expressions: Any = _KEEP) -> None:
         """Apply changed settings; a new smoothing strength restarts the filters. Signals
-        turned on start afresh; changed signal settings keep each track's blinks."""
+        turned on start afresh; changed signal settings keep each track's blinks.
+        Expressions (an ExpressionParams, None: off; left out: as they are) turned on
+        start afresh; changed ones keep each track's baseline."""
+        if expressions is not _KEEP and self.blendshapes is not None \
+                and expressions != self.expressions:
+            for track in self.tracks:
+                if expressions is None or track.expression is None:
+                    track.expression = new_track(expressions, 0.0, still=not self.tracking)
+                else:
+                    track.expression.configure(expressions)
+            self.expressions = expressions
         self.max_faces = max_faces
         self._trim()
         self.detector_interval = detector_interval
@@ -116,7 +141,7 @@ class FaceTracker:
         self._since_detect += 1
         if (not self.tracks or lost or
                 (len(self.tracks) < self.max_faces and self._since_detect >= self.detector_interval)):
-            self._detect(frame)
+            self._detect(frame, t)
         self._trim()
         return self._outputs(t)
 
@@ -148,7 +173,7 @@ class FaceTracker:
         self.tracks = unique
         return lost
 
-    def _detect(self, frame: Any) -> None:
+    def _detect(self, frame: Any, t: float) -> None:
         self._since_detect = 0
         detections = self.pipeline.detect(frame)
         self.stats.detector_runs += 1
@@ -164,7 +189,8 @@ class FaceTracker:
             if not face.valid:
                 continue
             track = Track(self._next_id, face, self._new_smoother(),
-                          self._new_signals(self.signals))
+                          self._new_signals(self.signals),
+                          new_track(self.expressions, t, still=not self.tracking))
             self._next_id += 1
             if self.tracks and self._overlaps(track.mesh_box, self.tracks):
                 continue  # the detector box missed the overlap, the mesh did not
@@ -202,9 +228,27 @@ class FaceTracker:
     def _new_signals(params: SignalParams | None) -> SignalTracker | None:
         return SignalTracker(params) if params is not None else None
 
+    def _evaluate_expressions(self, t: float) -> None:
+        """The blendshape network on the tracks whose turn it is (on their raw landmarks,
+        as the signals)."""
+        model = self.blendshapes
+        live = [(track, track.expression) for track in self.tracks
+                if track.expression is not None]
+        if model is None or not live:
+            return
+        turns = due([state for _, state in live], t)
+        if not turns:
+            return
+        with self.pipeline.clock.stage("expression"):
+            for k in turns:
+                track, state = live[k]
+                state.evaluate(model, track.face.xy, t)
+        self.stats.blendshape_runs += len(turns)
+
     def _outputs(self, t: float) -> list[Face]:
         faces = []
         clock = self.pipeline.clock
+        self._evaluate_expressions(t)
         for track in self.tracks:
             face = track.face  # raw: the signals are measured on these
             signals = None
@@ -219,6 +263,7 @@ class FaceTracker:
                     xyd = np.concatenate([xy, depth[:, None]], axis=1)
                     smooth = track.smoother.update(xyd, t, size)
                     xy, depth = smooth[:, :2], smooth[:, 2]
+            expression = track.expression.expression if track.expression is not None else None
             faces.append(Face(xy, depth, face.xy_crop, face.score, face.valid, face.transform,
-                              face.detection, face.track_id, signals))
+                              face.detection, face.track_id, signals, expression))
         return faces

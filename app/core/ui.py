@@ -365,12 +365,14 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "btn.box": "BOX", "btn.signals": "SIG", "btn.smoothing": "SM {level}",
         "btn.level.off": "OFF",
         "btn.level.low": "LOW", "btn.level.high": "HIGH",
+        "expr.neutral": "neutral", "expr.happy": "happy", "expr.surprise": "surprise",
     },
     "zh": {
         "btn.mesh": "网格", "btn.points": "点", "btn.depth": "深度", "btn.hud": "信息",
         "btn.box": "人脸框", "btn.signals": "信号", "btn.smoothing": "平滑 {level}",
         "btn.level.off": "关",
         "btn.level.low": "低", "btn.level.high": "高",
+        "expr.neutral": "平静", "expr.happy": "开心", "expr.surprise": "惊讶",
     },
 }
 

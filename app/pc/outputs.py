@@ -19,6 +19,7 @@ from typing import IO, Callable, Mapping, Sequence
 import cv2
 import numpy as np
 
+from ..core.expressions import expression_record
 from ..core.faces import Face
 from .files import (STDOUT, AppendFile, OutputError, PartFile, StaleTemps, put_file,
                     write_failed)
@@ -49,8 +50,9 @@ def image_target(folder: Path, source: str) -> Path:
 
 def face_record(face: Face) -> dict:
     """One face as the JSONL contract has it (image pixels of the source frame); `box` is
-    the box around its 468 mesh landmarks. `emotion` ({"label", "score"}) only where a
-    face-emotion classifier read it (the device's model; a PC has none: no key)."""
+    the box around its 468 mesh landmarks; its expression's fields when it has one;
+    `emotion` ({"label", "score"}) only where a face-emotion classifier read it (the
+    device's model; a PC has none: no key)."""
     record = {
         "score": round(float(face.score), 4),
         "box": [round(float(v), 2) for v in face.mesh_box],
@@ -63,6 +65,8 @@ def face_record(face: Face) -> dict:
     if face.emotion is not None:
         record["emotion"] = {"label": face.emotion.label,
                              "score": round(float(face.emotion.score), 3)}
+    if face.expression is not None:
+        record.update(expression_record(face.expression))
     return record
 
 

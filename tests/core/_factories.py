@@ -21,10 +21,19 @@ DATA = ROOT / "tests" / "data"
 
 
 def replay_tracker(settings: Settings = Settings(), tracking: bool = True,
-                   clock: StageClock | None = None) -> FaceTracker:
-    """The app's tracker over the replay models (recorded real model outputs)."""
-    return make_tracker(Models(ReplayDetector(), ReplayLandmarker()), settings,
+                   clock: StageClock | None = None, blendshapes=None) -> FaceTracker:
+    """The app's tracker over the replay models (recorded real model outputs);
+    `blendshapes`: the blendshape network (e.g. `numpy_network()`), None: no expressions."""
+    return make_tracker(Models(ReplayDetector(), ReplayLandmarker(), blendshapes), settings,
                         tracking=tracking, clock=clock)
+
+
+@functools.lru_cache(maxsize=1)
+def numpy_network():
+    """MediaPipe's blendshape network in numpy, from the committed weights (the device's)."""
+    from app.core.expressions.network import BlendshapeNetwork
+
+    return BlendshapeNetwork()
 
 
 def replay_frames(name: str) -> list[ReplayFrame]:

@@ -193,9 +193,14 @@ def test_maix_pc_backend_runs_a_video_with_the_pc_models(disp, tmp_path, monkeyp
             assert frame is not None and frame.size == (320, 224)
             faces = tracker.update(frame.native, i / 30)
             assert len(faces) == 1 and faces[0].valid
+            # the device's numpy blendshape network, on landmarks from maix images
+            expression = faces[0].expression
+            assert expression is not None and expression.blendshapes.shape == (52,)
+            assert expression.name == "neutral"  # the man talks before he smiles
             platform.show(frame)
         assert isinstance(MaixSettingsStore().load(), dict)  # maix caches it process-wide
         assert {"detect", "landmark"} <= set(clock.ms())
+        assert tracker.stats.blendshape_runs <= 1
     finally:
         platform.close()
 

@@ -27,3 +27,18 @@ class Expression:
     name: str
     score: float
     events: tuple[str, ...] = ()
+
+
+def expression_record(expression: Expression) -> dict:
+    """An expression as the JSONL face record has it: `blendshapes` {name: value} (all
+    52, MediaPipe's names in its order, 3 decimals), `expression` (its name),
+    `expression_score` (3 decimals) and `events` (those active on this frame)."""
+    from .tables import BLENDSHAPE_NAMES
+
+    values = np.round(expression.blendshapes.astype(np.float64), 3).tolist()
+    return {
+        "blendshapes": dict(zip(BLENDSHAPE_NAMES, values)),
+        "expression": expression.name,
+        "expression_score": round(float(expression.score), 3),
+        "events": list(expression.events),
+    }

@@ -10,18 +10,25 @@ four on one frame. Between evaluations a face keeps its track's last expression.
 Each evaluation runs on the track's raw landmarks of that frame (as the signals do) and
 is smoothed by the app's One Euro filter at the signals' strength, so blendshapes lag
 no more than the landmarks; a new track starts with a new filter and a new reader of
-named expressions (no state of a lost face carries over).
+named expressions (no state of a lost face carries over). A track not yet evaluated
+(a new face) is evaluated on its first frame whatever the turns say, so every face
+carries an expression. Stills (no track carried over) read each face on its own
+(reader.read_still).
 """
 from __future__ import annotations
 
 import math
-from typing import Callable, NamedTuple, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
 from ..smoothing import OneEuroFilter, params_for_strength
 from . import Expression
+from .reader import ReaderParams, TrackReader, read_still
 from .tables import BLENDSHAPE_INPUT_POINTS
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 _SUBSET = np.array(BLENDSHAPE_INPUT_POINTS, np.intp)
 
@@ -41,14 +48,28 @@ class ExpressionReader(Protocol):
 
 class ExpressionParams(NamedTuple):
     """rate_hz:   evaluations a second per track (the device's cost driver).
-    smoothing: One Euro strength 0..1, the landmarks' (0 = raw)."""
+    smoothing: One Euro strength 0..1, the landmarks' (0 = raw).
+    reader:    thresholds of the named expressions and events."""
 
     rate_hz: float
     smoothing: float
+    reader: ReaderParams = ReaderParams()
 
     @property
     def period(self) -> float:
         return 1.0 / self.rate_hz
+
+    @classmethod
+    def from_settings(cls, settings: "Settings") -> "ExpressionParams":
+        s = settings
+        return cls(s.expressions_rate_hz, s.smoothing, ReaderParams(
+            baseline_s=s.expressions_baseline_s, happy_above=s.expressions_happy_above,
+            surprise_above=s.expressions_surprise_above,
+            smile_above=s.expressions_smile_above,
+            mouth_open_above=s.expressions_mouth_open_above,
+            brows_up_above=s.expressions_brows_up_above,
+            wink_above=s.expressions_wink_above, hysteresis=s.expressions_hysteresis,
+            min_duration_s=s.expressions_min_duration_s))
 
 
 def blendshape_input(xy: np.ndarray) -> np.ndarray:
@@ -62,10 +83,26 @@ class ExpressionTrack:
     def __init__(self, params: ExpressionParams, reader: ExpressionReader, t: float) -> None:
         self.params = params
         self.reader = reader
-        filter_params = params_for_strength(params.smoothing)
-        self._filter = OneEuroFilter(filter_params) if filter_params is not None else None
+        self._filter = self._new_filter(params.smoothing)
         self.due_at = t  # a new track's first turn comes at once (if no other is older)
         self.expression: Expression | None = None
+
+    @staticmethod
+    def _new_filter(smoothing: float) -> OneEuroFilter | None:
+        filter_params = params_for_strength(smoothing)
+        return OneEuroFilter(filter_params) if filter_params is not None else None
+
+    def configure(self, params: ExpressionParams) -> None:
+        """Changed settings mid-track: a new smoothing strength restarts the filter, new
+        thresholds take effect at the next turn (the baseline is kept); a new rate moves
+        the next turn."""
+        if params.smoothing != self.params.smoothing:
+            self._filter = self._new_filter(params.smoothing)
+        if params.reader != self.params.reader and isinstance(self.reader, TrackReader):
+            self.reader.configure(params.reader)
+        if params.rate_hz != self.params.rate_hz:
+            self.due_at += params.period - self.params.period
+        self.params = params
 
     def evaluate(self, model: BlendshapeModel, xy: np.ndarray, t: float) -> Expression:
         """Run the network on this frame's raw landmarks `xy` (478, 2) and read them."""
@@ -86,9 +123,42 @@ def take_turns(tracks: Sequence[ExpressionTrack], t: float) -> list[int]:
             if k == 0 or t - due_at >= tracks[i].params.period]
 
 
+class StillReader:
+    """The reader of a face seen once (a still): no baseline, no latching."""
+
+    def __init__(self, params: ReaderParams) -> None:
+        self.params = params
+
+    def update(self, blendshapes: np.ndarray, t: float) -> tuple[str, float, tuple[str, ...]]:
+        return read_still(blendshapes, self.params)
+
+
 def make_tracks(params: ExpressionParams | None,
                 reader: Callable[[], ExpressionReader]) -> Callable[[float], ExpressionTrack | None]:
     """A factory of new tracks' expression state (None when expressions are off)."""
     if params is None or not math.isfinite(params.rate_hz) or params.rate_hz <= 0:
         return lambda t: None
     return lambda t: ExpressionTrack(params, reader(), t)
+
+
+def new_track(params: ExpressionParams | None, t: float, *,
+              still: bool) -> ExpressionTrack | None:
+    """A new track's expression state (None when expressions are off); `still`: a face
+    seen once, read without a baseline."""
+    if params is None:
+        return None
+    thresholds = params.reader
+    reader: Callable[[], ExpressionReader] = (
+        (lambda: StillReader(thresholds)) if still else (lambda: TrackReader(thresholds)))
+    return make_tracks(params, reader)(t)
+
+
+def due(tracks: Sequence[ExpressionTrack], t: float) -> list[int]:
+    """The tracks to evaluate at `t`: those never evaluated (new faces), and the turns
+    of the others (take_turns)."""
+    fresh = [i for i, track in enumerate(tracks) if track.expression is None]
+    if len(fresh) == len(tracks):
+        return fresh
+    old = [i for i in range(len(tracks)) if tracks[i].expression is not None]
+    turns = take_turns([tracks[i] for i in old], t)
+    return sorted(fresh + [old[k] for k in turns])

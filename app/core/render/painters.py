@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Sequence
+from typing import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -18,9 +18,11 @@ import numpy as np
 from ..faces import Detection, Face
 from ..signals import pose_matrix
 from ..geometry import apply_affine
+from ..ui import Rect
 from . import sprites
 from .paths import Paths, trails
-from .styles import RGB, BoxStyle, DepthStyle, DrawSpec, LegendStyle, SignalStyle, TextStyle
+from .styles import (RGB, BoxStyle, DepthStyle, DrawSpec, ExpressionStyle, LegendStyle,
+                     SignalStyle, TextStyle)
 
 SHIFT = 4  # fractional bits of cv2 drawing coordinates
 ONE = 1 << SHIFT
@@ -254,6 +256,74 @@ def signals(img: np.ndarray, face: Face, style: SignalStyle) -> None:
     cv2.polylines(img, np.array(outlines, np.int32), True, frame_rgb, 1, cv2.LINE_8)  # type: ignore[call-overload]
     cap = style.text.height * img.shape[0]
     text(img, str(s.blinks), (left, top + h + 2 + round(cap * 1.3)), style.text, cap)
+
+
+def short_name(blendshape: str) -> str:
+    """A blendshape's name for a bar: "mouthSmileLeft" -> "mouthSmile L"."""
+    for side in ("Left", "Right"):
+        if blendshape.endswith(side):
+            return f"{blendshape[:-len(side)]} {side[0]}"
+    return blendshape
+
+
+_SHORT_NAMES: dict[int, str] = {}
+
+
+# Draws a caption centred in a rect, cap height in pixels; False if it cannot (no font).
+TextPainter = Callable[[str, Rect, float, RGB], bool]
+
+
+def expression(img: np.ndarray, face: Face, style: ExpressionStyle, caption: str,
+               text_painter: TextPainter | None = None) -> None:
+    """The SIG layer's expression of one face: `caption` (its name in the UI's
+    language) under the mesh box, then its `style.bars` strongest blendshapes as bars
+    filled to their value, each with its name. Every text is a cached sprite (sprites.py)
+    but a non-ASCII caption, which `text_painter` (the device's CJK font) draws."""
+    e = face.expression
+    if e is None:
+        return
+    h_img = img.shape[0]
+    cap = style.caption.height * h_img
+    label_cap = style.label.height * h_img
+    bar_h = max(3, round(style.bar_height * h_img))
+    bar_w = max(12, round(style.bar_width * h_img))
+    pitch = max(bar_h, round(label_cap)) + max(2, round(0.5 * bar_h))
+    block = round(cap * 1.6) + style.bars * pitch
+    x0, y0, _, size = face.mesh_box.tolist()
+    gap = max(2, round(0.4 * cap))
+    top = round(y0 + size) + gap
+    if top + block > h_img:  # no room under the face: above it
+        top = round(y0) - gap - block
+    left = max(0, round(x0))
+    baseline = top + round(cap * 1.2)
+    if caption.isascii() or text_painter is None or not text_painter(
+            caption, Rect(left, top, max(1, round(bar_w * 1.5)), round(cap * 1.6)), cap,
+            style.caption.color_rgb):
+        text(img, caption if caption.isascii() else e.name, (left, baseline), style.caption, cap)
+    # The strongest shapes (not `_neutral`, index 0): argpartition, then their order.
+    values = e.blendshapes[1:]
+    strongest = np.argpartition(values, -style.bars)[-style.bars:]
+    strongest = strongest[np.argsort(values[strongest])[::-1]] + 1
+    y = top + round(cap * 1.6)
+    outlines, fills = [], []
+    for k, index in enumerate(strongest.tolist()):
+        by = y + k * pitch
+        fill = round(min(max(float(e.blendshapes[index]), 0.0), 1.0) * bar_w)
+        outlines.append([[left - 1, by - 1], [left + bar_w, by - 1], [left + bar_w, by + bar_h],
+                         [left - 1, by + bar_h]])
+        if fill:
+            fills.append([[left, by], [left + fill - 1, by], [left + fill - 1, by + bar_h - 1],
+                          [left, by + bar_h - 1]])
+        name = _SHORT_NAMES.get(index)
+        if name is None:
+            from ..expressions.tables import BLENDSHAPE_NAMES
+
+            name = _SHORT_NAMES[index] = short_name(BLENDSHAPE_NAMES[index])
+        text(img, name, (left + bar_w + gap, by + bar_h // 2 + round(label_cap / 2)),
+             style.label, label_cap)
+    if fills:  # every bar in one call, every outline in another
+        cv2.fillPoly(img, np.array(fills, np.int32), style.bar_rgb)  # type: ignore[call-overload]
+    cv2.polylines(img, np.array(outlines, np.int32), True, style.frame_rgb, 1, cv2.LINE_8)  # type: ignore[call-overload]
 
 
 def text(img: np.ndarray, s: str, org: tuple[int, int], style: TextStyle, cap_px: float,

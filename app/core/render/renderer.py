@@ -16,6 +16,7 @@ from ..faces import Face
 from ..settings import View
 from . import painters, paths
 from .depth_range import DepthRange
+from ..ui import labels
 from .styles import DEFAULT_STYLES, IRIS_GROUPS, DrawSpec, Styles, scale_for
 from .view import Hud, ViewState
 
@@ -23,7 +24,7 @@ from .view import Hud, ViewState
 # the whole landmark stage (crop + mesh + iris on a PC) and "total" the whole tracker
 # step, so the parts and their sums both show.
 _STAGE_NAMES = {"detect": "det", "crop": "crop", "landmark": "mesh", "iris": "iris",
-                "landmarks": "lmk", "smooth": "smo", "total": "all", "render": "draw"}
+                "landmarks": "lmk", "smooth": "smo", "expression": "expr", "total": "all", "render": "draw"}
 
 
 class _Prepared(NamedTuple):
@@ -117,8 +118,9 @@ class Renderer:
         return prepared
 
     def draw(self, rgb: np.ndarray, faces: Sequence[Face], view_state: ViewState,
-             hud: Hud | None = None) -> None:
-        """Paint `faces` (xy in this frame's pixels) on `rgb` (H, W, 3) uint8, in place."""
+             hud: Hud | None = None, text: "painters.TextPainter | None" = None) -> None:
+        """Paint `faces` (xy in this frame's pixels) on `rgb` (H, W, 3) uint8, in place.
+        `text` draws captions that are not ASCII (the device's CJK font)."""
         h, w = rgb.shape[:2]
         prepared = self._prepare(scale_for(w, h))
         st = prepared.styles
@@ -135,8 +137,13 @@ class Renderer:
             for face in faces:
                 painters.box(rgb, face.detection, st.box)
         if view_state.show_signals:
+            captions = labels(view_state.locale)
             for face in faces:
                 painters.signals(rgb, face, st.signals)
+                if face.expression is not None:
+                    name = face.expression.name
+                    painters.expression(rgb, face, st.expression,
+                                        captions.get(f"expr.{name}", name), text)
         if view_state.show_hud:  # the HUD toggle hides all informational text
             if view_state.view == View.DEPTH and faces:
                 painters.legend(rgb, st.legend, prepared.depth_colors)

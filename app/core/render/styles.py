@@ -190,6 +190,24 @@ class SignalStyle(NamedTuple):
         return self._replace(axes=tuple(a.scaled(k) for a in self.axes))  # type: ignore[arg-type]
 
 
+class ExpressionStyle(NamedTuple):
+    """The SIG layer's expression, under the face's mesh box (above it at the frame's
+    bottom): its caption, then its three strongest blendshapes as bars with their names.
+    Sizes are fractions of the frame height (readable whatever the face's size: at
+    552 x 368 the caption's capitals are 13 px, the bars 7 x 59 px).
+
+    bar_height/bar_width/label: fractions of the frame height.
+    """
+
+    caption: TextStyle = TextStyle(height=0.035)
+    label: TextStyle = TextStyle(color_rgb=WHITE, height=0.024)
+    bar_rgb: RGB = CYAN
+    frame_rgb: RGB = GRAY
+    bar_height: float = 0.018
+    bar_width: float = 0.16
+    bars: int = 3
+
+
 class LegendStyle(NamedTuple):
     """Near/far colour bar of the depth view, at the left edge, vertically centred.
 
@@ -220,6 +238,7 @@ class Styles(NamedTuple):
     depth: DepthStyle = DepthStyle()
     box: BoxStyle = BoxStyle()
     signals: SignalStyle = SignalStyle()
+    expression: ExpressionStyle = ExpressionStyle()
     hud: TextStyle = TextStyle()
     legend: LegendStyle = LegendStyle()
     ui: UiStyle = UiStyle()

@@ -18,7 +18,7 @@ from . import painters, sprites
 from .styles import DEFAULT_STYLES, RGB, TextStyle, UiStyle
 
 # Draws a caption centred in a rect, cap height in pixels; False if it cannot (no font).
-TextPainter = Callable[[str, "Rect", float, tuple[int, int, int]], bool]
+TextPainter = painters.TextPainter
 
 
 def _rounded(w: int, h: int, r: int) -> np.ndarray:

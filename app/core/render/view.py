@@ -23,6 +23,7 @@ class ViewState(NamedTuple):
     show_box: bool = False
     show_hud: bool = True
     show_signals: bool = False
+    locale: str = "en"  # the language of the expressions' captions (ui.labels)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ViewState":
