@@ -32,8 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def child(args: argparse.Namespace) -> int:
     sys.path.insert(0, str(args.checkout))
+    import app  # noqa: F401  the checkout's: the bench module below finds it imported
     sys.path.insert(0, str(ROOT / "bench"))
-    import pipeline_vs_mediapipe as bench  # imports the app from sys.path[0]
+    import pipeline_vs_mediapipe as bench
+    assert Path(app.__file__).resolve().parent == args.checkout / "app", app.__file__
 
     clip, fps = bench.decode_video(bench.DATA / "single_face.mp4")
     if args.peer == "facemesh":

@@ -191,6 +191,9 @@ class Ours:
         self.label = label
         self.clock = StageClock()
         settings = settings.replace(max_faces=max_faces)
+        if blendshapes_hz > 0 and hasattr(settings, "expressions_rate_hz"):
+            # The tracker's own expressions, once it has them, at the same rate.
+            settings = settings.replace(expressions_rate_hz=blendshapes_hz)
         # A video, as the app assembles it for one.
         models = backends.pc_models(settings, still=False, tracking=tracking, clock=self.clock)
         self.tracker = backends.make_tracker(models, settings, tracking=tracking,
