@@ -1,19 +1,44 @@
-"""Per-frame cost of our PC pipeline against MediaPipe's own C++ FaceMesh graph.
+"""Per-frame cost of our PC pipeline against MediaPipe's own C++ graphs: FaceMesh and
+Tasks' FaceLandmarker.
 
     bash bench/setup.sh      # .venv-bench: MediaPipe 0.10.21 + this app's PC deps
     .venv-bench/bin/python bench/pipeline_vs_mediapipe.py [--frames 300] [--group-frames 100]
                                    [--threads 2] [--detector auto|both|short_range|full_range]
-                                   [--gap-ms 0] [--block 30] [--json OUT.json]
+                                   [--gap-ms 0] [--block 30] [--blendshapes-hz 10]
+                                   [--no-tasks] [--also-threads N] [--before OTHER_CHECKOUT]
+                                   [--only 'LABEL;...'] [--json OUT.json]
 
 Frames are decoded once: tests/data/single_face.mp4 looped (one face), and
-tests/data/multi_face.jpg repeated as a video (five faces). Four contenders then run
+tests/data/multi_face.jpg repeated as a video (five faces). The contenders then run
 interleaved in this one process, taking turns of `--block` frames in an order that
 rotates every turn (so none always runs right after another):
 
   ours, tracking         FaceTracker as the app builds it (app.yaml settings, smoothing on)
   ours, every frame      the same with tracking=False: detector + landmarks on every frame
+  ours, tracking, blendshapes
+                         "ours, tracking" plus MediaPipe's blendshape network on LiteRT
+                         (models/pc/face_blendshapes.tflite) per track at --blendshapes-hz
+                         (expressions.rate_hz's default, 10), on the 146 subset points, as
+                         the app's expressions run it (stage "blend"). Once the tracker
+                         makes blendshapes itself (a Face with `expression` set) the bench
+                         adds nothing and measures the tracker's own cost.
   MediaPipe, tracking    mp.solutions.face_mesh.FaceMesh(static_image_mode=False)
   MediaPipe, every frame FaceMesh(static_image_mode=True)
+  Tasks, VIDEO, blendshapes
+                         Tasks' FaceLandmarker from models/pc/face_landmarker.task (the same
+                         FaceMesh V2 and blendshape models as ours), VIDEO mode (its own
+                         tracking), output_face_blendshapes=True (--no-tasks: left out)
+  ours, tracking, N thread(s)
+                         with --also-threads N: "ours, tracking" on N LiteRT threads
+  before, tracking / before, every frame
+                         with --before CHECKOUT: ours from another checkout (its app/,
+                         app.yaml and models/pc), each in a worker process of its own that
+                         decodes the same frames and times its own calls
+
+The ratios printed include the issue's bars: "blendshapes / Tasks" (ours with blendshapes
+against Tasks' FaceLandmarker with blendshapes) and "blendshapes / FaceMesh" (the same
+against FaceMesh(refine_landmarks=True), tracking). After the scenarios, the blendshape
+model alone is timed per evaluation on real landmarks.
 
 both MediaPipe objects with refine_landmarks=True (478 points) and max_num_faces as ours,
 fed the same RGB frames. The first `--warmup` frames are run but not counted. Times are
@@ -52,7 +77,11 @@ import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# A worker for `--before` (see serve()) imports ANOTHER checkout's app; frames and the
+# peer's models still come from this one.
+APP_ROOT = (Path(sys.argv[sys.argv.index("--serve") + 1]).resolve()
+            if __name__ == "__main__" and "--serve" in sys.argv else ROOT)
+sys.path.insert(0, str(APP_ROOT))
 
 from app import backends  # noqa: E402
 from app.core.manifest import read_defaults  # noqa: E402
@@ -61,12 +90,15 @@ from app.core.render.view import ViewState  # noqa: E402
 from app.core.timing import StageClock  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-MANIFEST = ROOT / "app.yaml"
+MANIFEST = APP_ROOT / "app.yaml"
+TASK = ROOT / "models" / "pc" / "face_landmarker.task"
+BLENDSHAPE_MODEL = ROOT / "models" / "pc" / "face_blendshapes.tflite"
 # Per-frame stages of ours, in pipeline order; "other" is total minus the named stages
 # (tracker bookkeeping, crop requests, Face values), "post" is landmarks minus its parts.
 # "render" (the overlay in the app.yaml view, as the app draws it) comes after "total" and
 # is not part of it: MediaPipe's process() draws nothing, so the compared times exclude it.
-STAGES = ("detect", "crop", "landmark", "iris", "post", "smooth", "other", "total", "render")
+STAGES = ("detect", "crop", "landmark", "iris", "post", "smooth", "blend", "other", "total",
+          "render")
 
 
 # -- frames ----------------------------------------------------------------------------
@@ -123,15 +155,51 @@ class Record:
     landmark_runs: list[int] = field(default_factory=list)
 
 
+class Blendshapes:
+    """MediaPipe's blendshape network on LiteRT (models/pc/face_blendshapes.tflite), run
+    per track at `rate_hz` as the app's expressions will run it: on a track's frame when
+    its period is due, on the 146 subset points in image pixels. Stands in for the
+    tracker's own evaluation until the tracker makes it (a face with `expression` set):
+    then it does nothing, and the tracker's own cost is what is measured."""
+
+    def __init__(self, threads: int, rate_hz: float) -> None:
+        from app.pc.litert import Model
+        from app.core.expressions.tables import BLENDSHAPE_INPUT_POINTS
+
+        self.model = Model(BLENDSHAPE_MODEL, threads)
+        self.subset = np.asarray(BLENDSHAPE_INPUT_POINTS, np.intp)
+        self.period = 1.0 / rate_hz
+        self.last: dict[int, float] = {}
+        self.evaluations = 0
+
+    def __call__(self, faces: list, t: float) -> None:
+        for face in faces:
+            if face.expression is not None:  # the tracker evaluates them itself
+                continue
+            last = self.last.get(face.track_id)
+            if last is not None and t - last < self.period - 1e-6:
+                continue
+            self.last[face.track_id] = t
+            self.model.input()[0] = face.xy[self.subset]
+            self.model.invoke()
+            self.evaluations += 1
+
+
 class Ours:
-    def __init__(self, label: str, settings, max_faces: int, tracking: bool) -> None:
+    def __init__(self, label: str, settings, max_faces: int, tracking: bool,
+                 blendshapes_hz: float = 0.0) -> None:
         self.label = label
         self.clock = StageClock()
         settings = settings.replace(max_faces=max_faces)
+        if blendshapes_hz > 0 and hasattr(settings, "expressions_rate_hz"):
+            # The tracker's own expressions, once it has them, at the same rate.
+            settings = settings.replace(expressions_rate_hz=blendshapes_hz)
         # A video, as the app assembles it for one.
         models = backends.pc_models(settings, still=False, tracking=tracking, clock=self.clock)
         self.tracker = backends.make_tracker(models, settings, tracking=tracking,
                                              clock=self.clock)
+        self.blendshapes = (Blendshapes(settings.pc_threads, blendshapes_hz)
+                            if blendshapes_hz > 0 else None)
         self.renderer = Renderer()
         self.view = ViewState.from_settings(settings)
         self._faces: list = []
@@ -142,6 +210,9 @@ class Ours:
         self.clock.new_frame()
         with self.clock.stage("total"):
             self._faces = self.tracker.update(frame, t)
+            if self.blendshapes is not None:
+                with self.clock.stage("blend"):
+                    self.blendshapes(self._faces, t)
         return len(self._faces)
 
     def render(self, frame: np.ndarray) -> None:
@@ -155,10 +226,10 @@ class Ours:
     def extra(self, record: Record) -> None:
         ms = self.clock.ms()
         named = {name: ms.get(name, 0.0) for name in ("detect", "crop", "landmark", "iris",
-                                                      "smooth", "total", "render")}
+                                                      "smooth", "blend", "total", "render")}
         named["post"] = ms.get("landmarks", 0.0) - named["crop"] - named["landmark"] - named["iris"]
         named["other"] = (named["total"] - named["detect"] - ms.get("landmarks", 0.0)
-                          - named["smooth"])
+                          - named["smooth"] - named["blend"])
         for name in STAGES:
             record.stages.setdefault(name, []).append(named[name])
         record.detector_runs.append(self.tracker.stats.detector_runs)
@@ -192,6 +263,140 @@ class MediaPipeFaceMesh:
         self.mesh.close()
 
 
+class MediaPipeTasks:
+    """MediaPipe Tasks' FaceLandmarker on models/pc/face_landmarker.task: VIDEO mode (its
+    own tracking), blendshapes on, num_faces as ours."""
+
+    def __init__(self, label: str, max_faces: int) -> None:
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions
+        from mediapipe.tasks.python import vision
+
+        self.label = label
+        self._image = lambda rgb: mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        options = vision.FaceLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(TASK)),
+            running_mode=vision.RunningMode.VIDEO, num_faces=max_faces,
+            output_face_blendshapes=True)
+        self.landmarker = vision.FaceLandmarker.create_from_options(options)
+        self._last_ms = -1
+        self.record = Record()
+
+    def step(self, frame: np.ndarray, t: float) -> int:
+        # VIDEO mode wants strictly increasing timestamps; a looped clip's are.
+        ms = max(int(round(t * 1000)), self._last_ms + 1)
+        self._last_ms = ms
+        result = self.landmarker.detect_for_video(self._image(frame), ms)
+        return len(result.face_landmarks)
+
+    def render(self, frame: np.ndarray) -> None:
+        pass
+
+    def extra(self, record: Record) -> None:
+        pass
+
+    def close(self) -> None:
+        self.landmarker.close()
+
+
+class Remote:
+    """Ours from another checkout (`--before`), run in a worker process of its own (two
+    `app` packages cannot share one interpreter). The worker decodes the same frames,
+    runs the same turns when told and times each call itself (wall and its own CPU
+    time); it waits, idle, while the others run, as an in-process contender does."""
+
+    def __init__(self, label: str, checkout: Path, scenario: str, threads: int,
+                 max_faces: int, tracking: bool, frames: int, group_frames: int,
+                 warmup: int) -> None:
+        self.label = label
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--serve", str(checkout),
+             "--scenario", scenario, "--threads", str(threads), "--max-faces", str(max_faces),
+             "--tracking", str(int(tracking)), "--frames", str(frames),
+             "--group-frames", str(group_frames), "--warmup", str(warmup)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        self._expect("ready")
+        self.record = Record()
+        self._stages: dict[str, float] = {}
+
+    def _expect(self, word: str) -> str:
+        line = self.proc.stdout.readline()
+        if not line.startswith(word):
+            raise SystemExit(f"{self.label}: worker said {line!r}, expected {word}")
+        return line[len(word):].strip()
+
+    def timed_step(self, index: int, measured: bool) -> tuple[int, float, float]:
+        self.proc.stdin.write(f"step {index} {int(measured)}\n")
+        reply = json.loads(self._expect("done"))
+        self._stages = reply["stages"]
+        return reply["faces"], reply["wall"], reply["cpu"]
+
+    def extra(self, record: Record) -> None:
+        for name in STAGES:
+            record.stages.setdefault(name, []).append(self._stages[name])
+        record.detector_runs.append(self._stages["detector_runs"])
+        record.landmark_runs.append(self._stages["landmark_runs"])
+
+    def render(self, frame: np.ndarray) -> None:
+        pass  # the worker draws its own overlay
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def serve(args: argparse.Namespace) -> int:
+    """The worker of Remote: ours, from the checkout in sys.path[0], on the scenario's
+    frames; one JSON line per `step INDEX MEASURED` line on stdin."""
+    reply = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # whatever the app prints goes to stderr, not into the replies
+    settings = read_defaults(MANIFEST, lambda m: None).replace(pc_threads=args.threads)
+    scenario = next(s for s in scenarios(args.frames, args.group_frames, args.warmup)
+                    if s.name == args.scenario)
+    ours = Ours("worker", settings, args.max_faces, tracking=bool(args.tracking))
+    reply.write("ready\n")
+    for line in sys.stdin:
+        _, index, measured = line.split()
+        frame = scenario.frames[int(index)]
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        faces = ours.step(frame, int(index) / scenario.fps)
+        wall = (time.perf_counter() - wall0) * 1000.0
+        cpu = (time.process_time() - cpu0) * 1000.0
+        stages: dict[str, float] = {}
+        if int(measured):
+            ours.render(frame)
+            record = Record()
+            ours.extra(record)
+            stages = {k: v[0] for k, v in record.stages.items()}
+            stages["detector_runs"] = record.detector_runs[0]
+            stages["landmark_runs"] = record.landmark_runs[0]
+        reply.write("done " + json.dumps({"faces": faces, "wall": wall, "cpu": cpu,
+                                          "stages": stages}) + "\n")
+    return 0
+
+
+def blendshape_cost(threads: int, runs: int = 300) -> dict[str, float]:
+    """The blendshape model alone on LiteRT, ms per evaluation, on real landmarks (the
+    first face of single_face.jpg as the app finds it)."""
+    from app.core.settings import Settings
+
+    models = backends.pc_models(Settings().replace(pc_threads=threads), still=True,
+                                tracking=False)
+    face = backends.make_tracker(models, Settings().replace(max_faces=1),
+                                 tracking=False).update(decode_image(DATA / "single_face.jpg"),
+                                                        0.0)[0]
+    blend = Blendshapes(threads, 1.0)
+    blend.model.input()[0] = face.xy[blend.subset]
+    times = []
+    for _ in range(runs + 10):
+        t0 = time.perf_counter()
+        blend.model.invoke()
+        times.append((time.perf_counter() - t0) * 1000.0)
+    wall = np.asarray(times[10:])
+    return {"median_ms": float(np.median(wall)), "p95_ms": float(np.percentile(wall, 95)),
+            "mean_ms": float(wall.mean()), "runs": runs}
+
+
 def run_scenario(scenario: Scenario, contenders: list, warmup: int, gap_s: float = 0.0,
                  block: int = 1) -> None:
     """Every contender sees every frame in order; turns rotate every `block` frames."""
@@ -200,17 +405,21 @@ def run_scenario(scenario: Scenario, contenders: list, warmup: int, gap_s: float
         shift = turn % len(contenders)
         for contender in contenders[shift:] + contenders[:shift]:
             for index in range(start, min(start + block, len(scenario.frames))):
-                step(contender, scenario.frames[index], index / scenario.fps, index >= warmup,
-                     gap_s)
+                step(contender, scenario.frames[index], index, index / scenario.fps,
+                     index >= warmup, gap_s)
 
 
-def step(contender, frame: np.ndarray, t: float, measured: bool, gap_s: float) -> None:
+def step(contender, frame: np.ndarray, index: int, t: float, measured: bool,
+         gap_s: float) -> None:
     if gap_s > 0:
         time.sleep(gap_s)
-    wall0, cpu0 = time.perf_counter(), time.process_time()
-    faces = contender.step(frame, t)
-    wall = (time.perf_counter() - wall0) * 1000.0
-    cpu = (time.process_time() - cpu0) * 1000.0
+    if isinstance(contender, Remote):
+        faces, wall, cpu = contender.timed_step(index, measured)
+    else:
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        faces = contender.step(frame, t)
+        wall = (time.perf_counter() - wall0) * 1000.0
+        cpu = (time.process_time() - cpu0) * 1000.0
     if not measured:
         return
     contender.render(frame)  # after the timed call: not in the compared wall / cpu times
@@ -241,36 +450,40 @@ def summary(record: Record) -> dict[str, Any]:
     return out
 
 
+# (name, ours, theirs): the ratios printed, for the pairs whose both sides ran.
 PAIRS = (("tracking", "ours, tracking", "MediaPipe, tracking"),
-         ("every frame", "ours, every frame", "MediaPipe, every frame"))
+         ("every frame", "ours, every frame", "MediaPipe, every frame"),
+         ("blendshapes / Tasks", "ours, tracking, blendshapes", "Tasks, VIDEO, blendshapes"),
+         ("blendshapes / FaceMesh", "ours, tracking, blendshapes", "MediaPipe, tracking"),
+         ("now / before, tracking", "ours, tracking", "before, tracking"),
+         ("now / before, every frame", "ours, every frame", "before, every frame"))
 
 
 def print_scenario(title: str, results: dict[str, dict[str, Any]]) -> None:
     print(f"\n## {title}")
-    print(f"{'':24s} {'median':>7s} {'p95':>7s} {'mean':>7s} {'cpu':>7s} "
+    print(f"{'':28s} {'median':>7s} {'p95':>7s} {'mean':>7s} {'cpu':>7s} "
           f"{'faces':>6s} {'det/f':>6s} {'lmk/f':>6s}")
     for label, s in results.items():
         det = f"{s['detector_runs_per_frame']:6.2f}" if "detector_runs_per_frame" in s else f"{'-':>6s}"
         lmk = f"{s['landmark_runs_per_frame']:6.2f}" if "landmark_runs_per_frame" in s else f"{'-':>6s}"
-        print(f"{label:24s} {s['median_ms']:7.2f} {s['p95_ms']:7.2f} {s['mean_ms']:7.2f} "
+        print(f"{label:28s} {s['median_ms']:7.2f} {s['p95_ms']:7.2f} {s['mean_ms']:7.2f} "
               f"{s['cpu_mean_ms']:7.2f} {s['faces_per_frame']:6.2f} {det} {lmk}")
-    for name, ours, theirs in PAIRS:
-        a, b = results[ours], results[theirs]
-        print(f"ratio ours/MediaPipe, {name:12s} median {a['median_ms'] / b['median_ms']:5.2f}"
-              f"   p95 {a['p95_ms'] / b['p95_ms']:5.2f}   mean {a['mean_ms'] / b['mean_ms']:5.2f}"
-              f"   cpu {a['cpu_mean_ms'] / b['cpu_mean_ms']:5.2f}")
-    print(f"{'ours, stage ms (median/mean)':30s}" + "".join(f"{s:>14s}" for s in STAGES))
-    for label in (PAIRS[0][1], PAIRS[1][1]):
-        s = results[label]
+    for name, values in ratios(results).items():
+        print(f"ratio {name:26s} median {values['median_ms']:5.2f}   p95 {values['p95_ms']:5.2f}"
+              f"   mean {values['mean_ms']:5.2f}   cpu {values['cpu_mean_ms']:5.2f}")
+    print(f"{'stage ms (median/mean)':28s}" + "".join(f"{s:>14s}" for s in STAGES))
+    for label, s in results.items():
+        if "stages_median_ms" not in s:
+            continue
         cells = "".join(f"{s['stages_median_ms'][k]:6.2f} /{s['stages_mean_ms'][k]:6.2f}"
                         for k in STAGES)
-        print(f"{label:30s}{cells}")
+        print(f"{label:28s}{cells}")
 
 
 def ratios(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
     return {name: {k: results[ours][k] / results[theirs][k]
                    for k in ("median_ms", "p95_ms", "mean_ms", "cpu_mean_ms")}
-            for name, ours, theirs in PAIRS}
+            for name, ours, theirs in PAIRS if ours in results and theirs in results}
 
 
 class CpuLoad:
@@ -326,8 +539,29 @@ def main(argv: list[str] | None = None) -> int:
                         help="idle this long before every call (30: paced like a camera)")
     parser.add_argument("--block", type=int, default=30,
                         help="frames each contender runs per turn (default 30; 1: frame by frame)")
+    parser.add_argument("--blendshapes-hz", type=float, default=10.0,
+                        help="rate of the blendshape evaluations per track in the "
+                             "'ours, tracking, blendshapes' contender (default 10, as "
+                             "expressions.rate_hz; 0 leaves that contender out)")
+    parser.add_argument("--no-tasks", action="store_true",
+                        help="leave out MediaPipe Tasks' FaceLandmarker")
+    parser.add_argument("--before", type=Path, metavar="CHECKOUT",
+                        help="also run another checkout's pipeline (its app/, app.yaml and "
+                             "models/pc), tracking and every frame, in worker processes")
+    parser.add_argument("--also-threads", type=int, metavar="N",
+                        help="also run 'ours, tracking, N threads' (LiteRT threads compared "
+                             "in one run)")
+    parser.add_argument("--only", metavar="LABEL;...",
+                        help="run only these contenders (labels separated by ';')")
     parser.add_argument("--json", type=Path, help="write the numbers here")
+    # The worker of --before (internal).
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--scenario", help=argparse.SUPPRESS)
+    parser.add_argument("--max-faces", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--tracking", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve:
+        return serve(args)
 
     settings = read_defaults(MANIFEST, lambda m: print(f"warning: {m}", file=sys.stderr))
     settings = settings.replace(pc_threads=args.threads)
@@ -353,12 +587,34 @@ def main(argv: list[str] | None = None) -> int:
         if len(scenario.frames) <= args.warmup:
             continue
         n = scenario.max_faces
-        contenders = [
-            Ours("ours, tracking", settings, n, tracking=True),
-            Ours("ours, every frame", settings, n, tracking=False),
-            MediaPipeFaceMesh("MediaPipe, tracking", n, static=False),
-            MediaPipeFaceMesh("MediaPipe, every frame", n, static=True),
+        makers = [
+            ("ours, tracking", lambda: Ours("ours, tracking", settings, n, tracking=True)),
+            ("ours, every frame", lambda: Ours("ours, every frame", settings, n,
+                                               tracking=False)),
+            ("ours, tracking, blendshapes", lambda: Ours(
+                "ours, tracking, blendshapes", settings, n, tracking=True,
+                blendshapes_hz=args.blendshapes_hz) if args.blendshapes_hz > 0 else None),
+            ("MediaPipe, tracking", lambda: MediaPipeFaceMesh("MediaPipe, tracking", n,
+                                                              static=False)),
+            ("MediaPipe, every frame", lambda: MediaPipeFaceMesh("MediaPipe, every frame", n,
+                                                                 static=True)),
+            ("Tasks, VIDEO, blendshapes", lambda: None if args.no_tasks else MediaPipeTasks(
+                "Tasks, VIDEO, blendshapes", n)),
         ]
+        if args.also_threads:
+            label = f"ours, tracking, {args.also_threads} thread(s)"
+            makers.append((label, lambda label=label: Ours(
+                label, settings.replace(pc_threads=args.also_threads), n, tracking=True)))
+        if args.before:
+            makers += [(f"before, {kind}", lambda kind=kind, tracking=tracking: Remote(
+                f"before, {kind}", args.before.resolve(), scenario.name, args.threads, n,
+                tracking, args.frames, args.group_frames, args.warmup))
+                for kind, tracking in (("tracking", True), ("every frame", False))]
+        only = {label.strip() for label in args.only.split(";")} if args.only else None
+        if only and only - {label for label, _ in makers}:
+            raise SystemExit(f"--only: no contender {sorted(only - {l for l, _ in makers})}")
+        contenders = [c for c in (make() for label, make in makers
+                                  if only is None or label in only) if c is not None]
         load = CpuLoad()
         load.start()
         try:
@@ -377,6 +633,11 @@ def main(argv: list[str] | None = None) -> int:
                                               "size": [w, h], "max_faces": n,
                                               "other_processes_cpu": others,
                                               "results": results, "ratios": ratios(results)}
+    if args.blendshapes_hz > 0:
+        cost = blendshape_cost(args.threads)
+        report["blendshape_model"] = cost
+        print(f"\nblendshape model alone (LiteRT, {args.threads} threads, {cost['runs']} runs): "
+              f"median {cost['median_ms']:.3f} ms, p95 {cost['p95_ms']:.3f} ms per evaluation")
     if args.json:
         args.json.write_text(json.dumps(report, indent=1) + "\n")
     return 0

@@ -1,7 +1,8 @@
 """The PC benchmarks still run (on tiny settings) and print the figures the README
 quotes: a refactor that breaks one fails here, not the next time someone measures.
-(bench/pipeline_vs_mediapipe.py and startup.py need MediaPipe's own venv, and
-device_cost.sh root and valgrind; tests/tools/test_device_cost.py checks its arithmetic.)"""
+(bench/pipeline_vs_mediapipe.py, startup.py and marginal.py need MediaPipe's own venv,
+instructions.py valgrind, and device_cost.sh a root and valgrind;
+tests/tools/test_device_cost.py checks its arithmetic.)"""
 from __future__ import annotations
 
 import subprocess
@@ -17,6 +18,8 @@ BENCHES = [
     (["bench/memory.py", "--frames", "40", "--warmup", "5", "--every", "20",
       "--blank-every", "15"], ["growth +", "(ok: limit"]),
     (["bench/stills.py", "--rounds", "1", "--images", "16"], ["(ok: limit"]),
+    (["bench/quality.py"], ["peer NME vs face_landmarker_peer.json (FaceMeshLandmarker",
+                            "mean over 14 faces", "astronaut jitter", "2nd difference"]),
 ]
 
 
