@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
-from .core.app_loop import CaptionSource, FaceApp, signal_params
+from .core.app_loop import CaptionSource, FaceApp, Remote, RemoteFactory, signal_params
 from .core.persist import SettingsStore
 from .core.pipeline import FaceDetector, FacePipeline, LandmarkModel
 from .core.platform import FrameSink, Platform
@@ -134,14 +134,15 @@ def maix_pc_platform(source: str | None, disp: Any, *, loop: bool,
 
 
 def make_tracker(models: Models, settings: Settings, *, tracking: bool,
-                 clock: StageClock | None = None, sinks: Sequence[FrameSink] = ()) -> FaceTracker:
+                 clock: StageClock | None = None, sinks: Sequence[FrameSink] = (),
+                 remote: bool = False) -> FaceTracker:
     """The tracker over `models`, as the app runs it (`tracking=False`: stills, or the
-    detector on every frame)."""
+    detector on every frame; `remote`: a network view sends the faces' signals)."""
     pipeline = FacePipeline(models.detector, models.landmarker,
                             settings.landmarks_conf_threshold, clock)
     return FaceTracker(pipeline, max_faces=settings.max_faces,
                        detector_interval=settings.detector_interval,
-                       smoothing=settings.smoothing, signals=signal_params(settings, sinks),
+                       smoothing=settings.smoothing, signals=signal_params(settings, sinks, remote),
                        tracking=tracking)
 
 
@@ -176,13 +177,40 @@ def device_reporting(settings: Settings) -> list[FrameSink]:
     return [reporting_sink(MaixCommReporter(face_reporter(settings), port), settings)]
 
 
+def web_remote(warn: Callable[[str], None], announce: Callable[[str], None],
+               encode: "Callable[[np.ndarray], bytes] | None" = None) -> RemoteFactory:
+    """Starts the network view (app/net/web) when WEB is turned on; says its URL with
+    `announce` (`serving at http://HOST:PORT/?token=TOKEN`). app/net is imported only
+    then: with WEB off the app runs exactly as without it."""
+    def start(settings: Settings) -> Remote | None:
+        from .net.web import start_web_view
+
+        view = start_web_view(settings, warn, encode)
+        if view is not None:
+            announce(f"serving at {view.url}")
+        return view
+
+    return start
+
+
+def draw_address(rgb: "np.ndarray", url: str) -> None:
+    """The network view's URL on the screen, as a QR code and text."""
+    from .core.render.address import draw_address as draw
+
+    draw(rgb, url)
+
+
 def make_app(platform: Platform, models: Models, settings: Settings, store: SettingsStore,
              warn: Callable[[str], None], *, tracking: bool, clock: StageClock,
              sinks: Sequence[FrameSink] = (), locale: str = "en",
-             captions: CaptionSource | None = None) -> FaceApp:
+             captions: CaptionSource | None = None,
+             remote: RemoteFactory | None = None) -> FaceApp:
     """The frame loop: `models` tracked on `platform`'s frames, UI state from `settings`
     (changes saved in `store`), results to `sinks`. `clock` must be the one the models
-    were built with, so their stage times reach the HUD and the JSON lines."""
-    tracker = make_tracker(models, settings, tracking=tracking, clock=clock, sinks=sinks)
+    were built with, so their stage times reach the HUD and the JSON lines. `remote`
+    starts the network view when WEB is on (web_remote; None: no network view)."""
+    tracker = make_tracker(models, settings, tracking=tracking, clock=clock, sinks=sinks,
+                           remote=remote is not None and settings.web_enabled)
     return FaceApp(platform, tracker, UiState(settings, locale=locale), store, clock, warn,
-                   sinks=sinks, captions=captions)
+                   sinks=sinks, captions=captions, remote=remote,
+                   address=draw_address if remote is not None else None)

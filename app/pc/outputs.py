@@ -8,7 +8,6 @@ removes it when the run fails. `close()` (the FrameSink's) is both steps.
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import IO, Callable, Mapping, Sequence
@@ -18,6 +17,7 @@ import numpy as np
 
 from ..core.faces import Face
 from ..core.persist import write_atomic
+from ..core.records import frame_json, frame_record
 from .files import STDOUT, OutputError, PartFile, write_failed
 from .sources import IMAGE_SUFFIXES
 
@@ -44,21 +44,6 @@ def image_target(folder: Path, source: str) -> Path:
     return folder / (name if Path(name).suffix.lower() in IMAGE_OUT_SUFFIXES else name + ".png")
 
 
-def face_record(face: Face) -> dict:
-    """One face as the JSONL contract has it (image pixels of the source frame); `box` is
-    the box around its 468 mesh landmarks."""
-    record = {
-        "score": round(float(face.score), 4),
-        "box": [round(float(v), 2) for v in face.mesh_box],
-        "points": np.round(face.xy.astype(np.float64), 2).tolist(),
-        "points_z": face.points_z,
-        "track_id": face.track_id,
-    }
-    if face.signals is not None:
-        record["signals"] = face.signals.as_dict()
-    return record
-
-
 class JsonLines:
     """A FrameSink: `{"frame": i, "faces": [...], "ms": {stage: ms}}` per line, flushed
     per frame, each face with its signals; with `source_of`, each line also names the
@@ -79,13 +64,10 @@ class JsonLines:
 
     def write(self, index: int, image_size: tuple[int, int], faces: Sequence[Face],
               ms: Mapping[str, float]) -> None:
-        line: dict = {"frame": index}
-        if self.source_of is not None:
-            line["source"] = self.source_of()
-        line["faces"] = [face_record(f) for f in faces]
-        line["ms"] = {k: round(v, 3) for k, v in ms.items()}
+        source = self.source_of() if self.source_of is not None else None
+        line = frame_json(frame_record(index, faces, ms, source))
         try:
-            self._stream.write(json.dumps(line, separators=(",", ":")) + "\n")
+            self._stream.write(line + "\n")
             self._stream.flush()  # a line is either whole or absent, even after Ctrl-C
         except OSError as err:  # a full disk: the run fails, the file is discarded
             raise write_failed(self.path, err) from err

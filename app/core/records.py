@@ -1,0 +1,42 @@
+"""A processed frame as one JSON object: the JSON lines' schema (`--json`), also what
+the network view's events carry (app/net/web). Defined once, here, so the two never
+differ."""
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .faces import Face
+
+
+def face_record(face: Face) -> dict:
+    """One face as the JSONL contract has it (image pixels of the source frame); `box` is
+    the box around its 468 mesh landmarks."""
+    record = {
+        "score": round(float(face.score), 4),
+        "box": [round(float(v), 2) for v in face.mesh_box],
+        "points": np.round(face.xy.astype(np.float64), 2).tolist(),
+        "points_z": face.points_z,
+        "track_id": face.track_id,
+    }
+    if face.signals is not None:
+        record["signals"] = face.signals.as_dict()
+    return record
+
+
+def frame_record(index: int, faces: Sequence[Face], ms: Mapping[str, float],
+                 source: str | None = None) -> dict[str, Any]:
+    """`{"frame": i, ["source": path,] "faces": [...], "ms": {stage: ms}}`."""
+    line: dict[str, Any] = {"frame": index}
+    if source is not None:
+        line["source"] = source
+    line["faces"] = [face_record(f) for f in faces]
+    line["ms"] = {k: round(v, 3) for k, v in ms.items()}
+    return line
+
+
+def frame_json(record: Mapping[str, Any]) -> str:
+    """The record as one compact line of JSON (no newline)."""
+    return json.dumps(record, separators=(",", ":"))
