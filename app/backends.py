@@ -178,14 +178,20 @@ def device_reporting(settings: Settings) -> list[FrameSink]:
 
 
 def web_remote(warn: Callable[[str], None], announce: Callable[[str], None],
-               encode: "Callable[[np.ndarray], bytes] | None" = None) -> RemoteFactory:
+               encode: "Callable[[np.ndarray], bytes] | None" = None,
+               required: bool = False) -> RemoteFactory:
     """Starts the network view (app/net/web) when WEB is turned on; says its URL with
     `announce` (`serving at http://HOST:PORT/?token=TOKEN`). app/net is imported only
-    then: with WEB off the app runs exactly as without it."""
+    then: with WEB off the app runs exactly as without it. An address that cannot be
+    bound is a warning (the app runs on without it), or, if `required` (--serve), an
+    OSError with the reason."""
     def start(settings: Settings) -> Remote | None:
         from .net.web import start_web_view
 
-        view = start_web_view(settings, warn, encode)
+        problems: list[str] = []
+        view = start_web_view(settings, problems.append if required else warn, encode)
+        if problems:
+            raise OSError(problems[0])
         if view is not None:
             announce(f"serving at {view.url}")
         return view

@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "(MaixCAM app; on a PC: webcam, video or image).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="window keys: v view, s points subset, + / - face limit, h info (HUD), "
-               "b box,\n  g signals, m smoothing, o settings panel, q or Esc quit, n or space "
+               "b box,\n  g signals, m smoothing, w network view (WEB), o settings panel, q or Esc\n  quit, n or space "
                "next image\n  (many stills); the mouse works the buttons.\n"
                "Settings defaults live in app.yaml (settings:); changes made in the UI are\n"
                "saved in data/config.ini. Exit codes: 0 ok, 2 bad input (source, model,\n"

@@ -351,7 +351,8 @@ def _run_pc_loop(run: "PcRun", models: Models, settings: Settings, store: Settin
         platform = _pc_platform(run, media, stop)
         app = backends.make_app(platform, models, settings, store, warn,
                                 tracking=run.tracking, clock=clock, sinks=sinks,
-                                remote=backends.web_remote(warn, announce))
+                                remote=backends.web_remote(warn, announce,
+                                                           required=run.serve))
         try:
             app.run()
         finally:
