@@ -177,17 +177,22 @@ def device_reporting(settings: Settings) -> list[FrameSink]:
     return [reporting_sink(MaixCommReporter(face_reporter(settings), port), settings)]
 
 
-def web_remote(warn: Callable[[str], None], announce: Callable[[str], None],
-               encode: "Callable[[np.ndarray], bytes] | None" = None,
-               required: bool = False) -> RemoteFactory:
+def web_remote(warn: Callable[[str], None], announce: Callable[[str], None], *,
+               maix_jpeg: bool = False, required: bool = False) -> RemoteFactory:
     """Starts the network view (app/net/web) when WEB is turned on; says its URL with
     `announce` (`serving at http://HOST:PORT/?token=TOKEN`). app/net is imported only
-    then: with WEB off the app runs exactly as without it. An address that cannot be
-    bound is a warning (the app runs on without it), or, if `required` (--serve), an
-    OSError with the reason."""
+    then: with WEB off the app runs exactly as without it. `maix_jpeg`: the stream's
+    JPEGs come from maix (the MaixCAM's hardware encoder), else from cv2. An address
+    that cannot be bound is a warning (the app runs on without it), or, if `required`
+    (--serve), an OSError with the reason."""
     def start(settings: Settings) -> Remote | None:
         from .net.web import start_web_view
 
+        encode = None
+        if maix_jpeg:
+            from .device.jpeg import maix_jpeg as device_encoder
+
+            encode = device_encoder()
         problems: list[str] = []
         view = start_web_view(settings, problems.append if required else warn, encode)
         if problems:

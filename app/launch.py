@@ -204,7 +204,8 @@ def _run_on_maix(platform: "MaixPlatform", models: Models, settings: Settings,
     try:
         app = backends.make_app(platform, models, settings, store, warn, tracking=True,
                                 clock=clock, locale=locale, captions=captions, sinks=sinks,
-                                remote=backends.web_remote(warn, announce))
+                                remote=backends.web_remote(warn, announce,
+                                                           maix_jpeg=True))
         app.run()
         return app.frames
     finally:
