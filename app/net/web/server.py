@@ -49,7 +49,7 @@ HEAD_DEADLINE_S = 5.0  # a request's line and headers must arrive within this (s
 IO_TIMEOUT_S = 10.0  # a client that takes nothing for this long is dropped
 APPLY_WAIT_S = 2.0  # a POST waits this long for the loop to apply its change
 SNAPSHOT_WAIT_S = 3.0
-EVENTS_KEPT = 64  # frames an event feed may fall behind before it skips ahead
+EVENTS_KEPT = 32  # frames an event feed may fall behind before it skips ahead (their faces kept)
 BOUNDARY = "frame"
 
 # Encodes an (H, W, 3) uint8 RGB frame as JPEG bytes.
@@ -200,10 +200,11 @@ class WebView:
         if state is not self.state:
             self.state = state
             self.state_seq += 1
-        self.results_seq += 1
-        self.results.append(_Results(self.results_seq, index, faces, stage_ms))
-        if self.feeds:
-            with self.cond:
+        results = _Results(self.results_seq + 1, index, faces, stage_ms)
+        with self.cond:  # held for an append: the server's threads copy the deque under it
+            self.results.append(results)
+            self.results_seq = results.seq
+            if self.feeds:
                 self.cond.notify_all()
         if self._taken:
             for done in self._taken:
@@ -257,7 +258,11 @@ class WebView:
                 if left <= 0:
                     return []
                 self.cond.wait(min(left, 0.5))
-        return [r for r in list(self.results) if r.seq > after]
+            return [r for r in self.results if r.seq > after]
+
+    def latest(self) -> _Results | None:
+        with self.cond:
+            return self.results[-1] if self.results else None
 
     def queue_change(self, change: Change) -> threading.Event:
         done = threading.Event()
@@ -303,6 +308,12 @@ class _Server(ThreadingHTTPServer):
             self.shutdown_request(request)
             return
         super().process_request(request, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A request that failed unexpectedly: one line, never a traceback."""
+        error = sys.exc_info()[1]
+        print(f"warning: web: a request failed: {type(error).__name__}: {error}",
+              file=sys.stderr)
 
     def shutdown_request(self, request: Any) -> None:
         with self.lock:
@@ -371,7 +382,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self) -> None:
         view = self.server.view
         url = urlsplit(self.path)
-        query = parse_qs(url.query, max_num_fields=8)
+        try:
+            query = parse_qs(url.query, max_num_fields=8)
+        except ValueError:  # more fields than any page asks with: no token read from it
+            query = {}
         given = query.get("token", [None])[-1] or self.headers.get("X-Token")
         bearer = self.headers.get("Authorization", "")
         if given is None and bearer.startswith("Bearer "):
@@ -410,11 +424,11 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._json(200, body)
         elif path == "/snapshot.json":
-            results = list(view.results)
-            if not results:
+            latest = view.latest()
+            if latest is None:
                 self._plain(503, "no frame yet")
             else:
-                self._send(200, results[-1].json().encode(), "application/json")
+                self._send(200, latest.json().encode(), "application/json")
         elif path == "/snapshot.jpg":
             self._snapshot()
         elif path == "/stream.mjpg":
