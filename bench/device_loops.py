@@ -7,8 +7,7 @@
 bench/device_cost.py runs these; see its docstring. This module imports only what the
 interpreter already has (sys, os) and ctypes for the markers, so a counted run pays for
 exactly the imports of the loop it runs (the app's or the official app's). CONFIG is
-"official-<faces>" or "ours-<faces>-<view>-signals_<on|off>[-web]" (-web: WEB on, with one
-viewer, a separate process not counted, reading the stream and the events all along).
+"official-<faces>" or "ours-<faces>-<view>-signals_<on|off>".
 """
 from __future__ import annotations
 
@@ -81,51 +80,7 @@ def device_clock() -> float:
     return MARKS.frame / DEVICE_FPS
 
 
-# The viewer of a -web config: a browser's two feeds, read and dropped, until the app
-# closes them (a separate, uncounted process: only the app's side is the device's).
-VIEWER = """
-import socket, sys, threading
-host, port, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-def read(path):
-    s = socket.create_connection((host, port))
-    s.sendall(f"GET {path}?token={token} HTTP/1.0\\r\\n\\r\\n".encode())
-    while s.recv(65536):
-        pass
-threads = [threading.Thread(target=read, args=(p,)) for p in ("/stream.mjpg", "/events")]
-[t.start() for t in threads]
-[t.join() for t in threads]
-"""
-
-
-def _watch_when_served() -> None:
-    """Start the viewer process as soon as the network view serves."""
-    import subprocess
-    from urllib.parse import urlsplit
-
-    from app.net import web
-
-    start = web.start_web_view
-
-    def start_and_watch(*args, **kwargs):
-        view = start(*args, **kwargs)
-        if view is not None:
-            url = urlsplit(view.url)
-            subprocess.Popen([sys.executable, "-c", VIEWER, str(url.hostname), str(url.port),
-                              view.token])
-        return view
-
-    web.start_web_view = start_and_watch
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def run_ours(view: str, signals: bool, faces: int, web: bool = False) -> None:
+def run_ours(view: str, signals: bool, faces: int) -> None:
     """The real app (app.launch.run with --backend device), instrumented at its stages."""
     import contextlib
 
@@ -174,10 +129,6 @@ def run_ours(view: str, signals: bool, faces: int, web: bool = False) -> None:
     settings = {"view": view, "max_faces": str(max(faces, 2))}  # 2: the default limit
     if "show_signals" in SPECS:
         settings["show_signals"] = "true" if signals else "false"
-    if web:  # every frame streamed: under callgrind the wall clock is far below web.max_fps
-        settings.update({"web.enabled": "true", "web.host": "127.0.0.1",
-                         "web.port": str(_free_port()), "web.max_fps": "60"})
-        _watch_when_served()
     _write_settings(settings)
     launch.run(["--backend", "device"])
 
@@ -274,20 +225,20 @@ def run_official(faces: int) -> None:
 # -- one run ---------------------------------------------------------------------------
 
 
-def parse(config: str) -> tuple[str, int, str, bool, bool]:
-    """(loop, faces, view, signals, web) of a config name."""
+def parse(config: str) -> tuple[str, int, str, bool]:
+    """(loop, faces, view, signals) of a config name."""
     parts = config.split("-")
     if parts[0] == "official":
-        return "official", int(parts[1]), "points", False, False
-    return "ours", int(parts[1]), parts[2], parts[3] == "signals_on", parts[4:] == ["web"]
+        return "official", int(parts[1]), "points", False
+    return "ours", int(parts[1]), parts[2], parts[3] == "signals_on"
 
 
 def run_loop(config: str) -> None:
-    loop, faces, view, signals, web = parse(config)
+    loop, faces, view, signals = parse(config)
     if loop == "official":
         run_official(faces)
     else:
-        run_ours(view, signals, faces, web)
+        run_ours(view, signals, faces)
 
 
 def record(config: str, frames: int, tape_path: str) -> None:

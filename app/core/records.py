@@ -11,28 +11,30 @@ import numpy as np
 from .faces import Face
 
 
-def face_record(face: Face) -> dict:
+def face_record(face: Face, points: bool = True) -> dict:
     """One face as the JSONL contract has it (image pixels of the source frame); `box` is
-    the box around its 468 mesh landmarks."""
-    record = {
+    the box around its 468 mesh landmarks. `points=False` leaves out `points` and
+    `points_z` (a network view's light feed: most of the record's bytes and cost)."""
+    record: dict[str, Any] = {
         "score": round(float(face.score), 4),
         "box": [round(float(v), 2) for v in face.mesh_box],
-        "points": np.round(face.xy.astype(np.float64), 2).tolist(),
-        "points_z": face.points_z,
-        "track_id": face.track_id,
     }
+    if points:
+        record["points"] = np.round(face.xy.astype(np.float64), 2).tolist()
+        record["points_z"] = face.points_z
+    record["track_id"] = face.track_id
     if face.signals is not None:
         record["signals"] = face.signals.as_dict()
     return record
 
 
 def frame_record(index: int, faces: Sequence[Face], ms: Mapping[str, float],
-                 source: str | None = None) -> dict[str, Any]:
+                 source: str | None = None, points: bool = True) -> dict[str, Any]:
     """`{"frame": i, ["source": path,] "faces": [...], "ms": {stage: ms}}`."""
     line: dict[str, Any] = {"frame": index}
     if source is not None:
         line["source"] = source
-    line["faces"] = [face_record(f) for f in faces]
+    line["faces"] = [face_record(f, points) for f in faces]
     line["ms"] = {k: round(v, 3) for k, v in ms.items()}
     return line
 

@@ -89,6 +89,25 @@ def test_the_events_carry_every_frame_in_the_json_lines_schema(served):
         assert event["ms"]["total"] > 0
 
 
+def test_the_light_event_feed_leaves_out_the_points_only(served):
+    conn = served.conn(20)
+    try:
+        conn.request("GET", f"/events?points=0&token={served.token}")
+        response = conn.getresponse()
+        assert response.status == 200
+        event = None
+        while event is None:
+            line = response.fp.readline().decode()
+            if line.startswith("data:") and '"frame"' in line and '"view"' not in line:
+                event = json.loads(line[5:])
+    finally:
+        conn.close()
+    assert list(event) == ["frame", "faces", "ms"]
+    face = event["faces"][0]
+    assert list(face) == ["score", "box", "track_id", "signals"] or \
+        {"points", "points_z"}.isdisjoint(face) and {"score", "box", "signals"} <= set(face)
+
+
 def test_snapshots(served):
     status, headers, body = served.request("GET", "/snapshot.jpg")
     assert status == 200 and headers["Content-Type"] == "image/jpeg"

@@ -7,7 +7,9 @@ The camera loop never waits for a client. It hands over (FaceApp, app/core/app_l
   web.max_fps a second: a copy into a one-slot hand-over (the newest wins), which one
   encoder thread turns into JPEG; each stream client sends the newest JPEG when it is
   ready for one, so a slow client skips frames and slows nobody else;
-- each frame's results and the UI state, as references (never serialised in the loop);
+- each frame's results and the UI state, as references (never serialised in the loop;
+  serialised once per frame for all event feeds, `/events?points=0` without the 478
+  points per face, what the page asks for);
 - it takes the changes clients POSTed, validated already, from a queue, and applies them
   with the touch UI's reducer.
 
@@ -113,14 +115,17 @@ class _Results:
     def __init__(self, seq: int, index: int, faces: Sequence[Face],
                  ms: Mapping[str, float]) -> None:
         self.seq, self.index, self.faces, self.ms = seq, index, faces, dict(ms)
-        self._json: str | None = None
+        self._json: dict[bool, str] = {}
         self._lock = threading.Lock()
 
-    def json(self) -> str:
+    def json(self, points: bool = True) -> str:
+        """The JSON lines' object; `points=False`: without the faces' points."""
         with self._lock:
-            if self._json is None:
-                self._json = frame_json(frame_record(self.index, self.faces, self.ms))
-            return self._json
+            text = self._json.get(points)
+            if text is None:
+                text = frame_json(frame_record(self.index, self.faces, self.ms, points=points))
+                self._json[points] = text
+            return text
 
 
 class WebView:
@@ -434,7 +439,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/stream.mjpg":
             self._stream()
         else:
-            self._events()
+            self._events(points=query.get("points", ["1"])[-1] != "0")
 
     # -- answers -------------------------------------------------------------------------
 
@@ -538,7 +543,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self._close_feed("streams")
 
-    def _events(self) -> None:
+    def _events(self, points: bool) -> None:
         view = self.server.view
         if not self._open_feed("feeds"):
             return
@@ -560,7 +565,7 @@ class _Handler(BaseHTTPRequestHandler):
                         view.state_body(), separators=(",", ":")) + "\n\n")
                 for results in view.next_results(seq, 1.0):
                     seq = results.seq
-                    out.append("data: " + results.json() + "\n\n")
+                    out.append("data: " + results.json(points) + "\n\n")
                 now = time.monotonic()
                 if not out and now - last_write > 5.0:
                     out.append(": keep-alive\n\n")  # finds a client that went away

@@ -147,7 +147,7 @@
 
   let lastShown = 0, frames = 0, since = performance.now();
   function connect() {
-    const events = new EventSource("events?" + q);
+    const events = new EventSource("events?points=0&" + q);  // the signals, not the 478 points
     events.onopen = () => { $("status").textContent = t("live"); };
     events.onerror = () => { $("status").textContent = t("lost"); };
     events.onmessage = (m) => {
