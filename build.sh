@@ -17,18 +17,22 @@ setup() {
 
 # The test that clicks the window in a real X server (tests/pc/test_window_x11.py) needs
 # Xvfb and xdotool, the C decoder's instruction count (tests/tools/test_face_report_live.py)
-# valgrind: installed with apt-get when missing and running as root (CI).
+# valgrind, the real-browser test of the network view (tests/net/test_web_browser.py)
+# Debian's chromium and chromium-driver: installed with apt-get when missing and running
+# as root (CI); otherwise those tests skip with a message.
 test_tools() {
   local missing=()
   command -v Xvfb >/dev/null || missing+=(xvfb)
   command -v xdotool >/dev/null || missing+=(xdotool)
   command -v valgrind >/dev/null || missing+=(valgrind)
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     { apt-get install -y -q "${missing[@]}" || { apt-get update -q && apt-get install -y -q "${missing[@]}"; }; } \
       >/dev/null 2>&1 || echo "build.sh: cannot install ${missing[*]} (apt-get failed)" >&2
   else
-    echo "build.sh: ${missing[*]} missing; the X11 window test and the C decoder's cost test need them (apt-get install ${missing[*]})" >&2
+    echo "build.sh: ${missing[*]} missing; the X11 window, browser and C decoder cost tests need them (apt-get install ${missing[*]})" >&2
   fi
 }
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
-from .core.app_loop import CaptionSource, FaceApp, Tracker, expression_params, signal_params
+from .core.app_loop import (CaptionSource, FaceApp, Remote, RemoteFactory, Tracker,
+                            expression_params, signal_params)
 from .core.expressions.tracking import BlendshapeModel
 from .core.persist import SettingsStore
 from .core.pipeline import FaceDetector, FacePipeline, LandmarkModel
@@ -175,15 +176,17 @@ def maix_pc_platform(source: str | None, disp: Any, *, loop: bool,
 
 
 def make_tracker(models: Models, settings: Settings, *, tracking: bool,
-                 clock: StageClock | None = None, sinks: Sequence[FrameSink] = ()) -> FaceTracker:
+                 clock: StageClock | None = None, sinks: Sequence[FrameSink] = (),
+                 remote: bool = False) -> FaceTracker:
     """The tracker over `models`, as the app runs it (`tracking=False`: stills, or the
-    detector on every frame)."""
+    detector on every frame; `remote`: a network view sends the faces' signals)."""
     pipeline = FacePipeline(models.detector, models.landmarker,
                             settings.landmarks_conf_threshold, clock)
     return FaceTracker(pipeline, max_faces=settings.max_faces,
                        detector_interval=settings.detector_interval,
-                       smoothing=settings.smoothing, signals=signal_params(settings, sinks),
-                       tracking=tracking, expressions=expression_params(settings, sinks),
+                       smoothing=settings.smoothing,
+                       signals=signal_params(settings, sinks, remote),
+                       tracking=tracking, expressions=expression_params(settings, sinks, remote),
                        blendshapes=models.blendshapes)
 
 
@@ -232,21 +235,59 @@ def device_emotion(warn: Callable[[str], None]) -> "Classify | None":
     return MaixEmotionClassifier.load(log=warn)
 
 
+def web_remote(warn: Callable[[str], None], announce: Callable[[str], None], *,
+               maix_jpeg: bool = False, required: bool = False) -> RemoteFactory:
+    """Starts the network view (app/net/web) when WEB is turned on; says its URL with
+    `announce` (`serving at http://HOST:PORT/?token=TOKEN`). app/net is imported only
+    then: with WEB off the app runs exactly as without it. `maix_jpeg`: the stream's
+    JPEGs come from maix (the MaixCAM's hardware encoder), else from cv2. An address
+    that cannot be bound is a warning (the app runs on without it), or, if `required`
+    (--serve), an OSError with the reason."""
+    def start(settings: Settings) -> Remote | None:
+        from .net.web import start_web_view
+
+        encode = None
+        if maix_jpeg:
+            from .device.jpeg import maix_jpeg as device_encoder
+
+            encode = device_encoder()
+        problems: list[str] = []
+        view = start_web_view(settings, problems.append if required else warn, encode)
+        if problems:
+            raise OSError(problems[0])
+        if view is not None:
+            announce(f"serving at {view.url}")
+        return view
+
+    return start
+
+
+def draw_address(rgb: "np.ndarray", url: str) -> None:
+    """The network view's URL on the screen, as a QR code and text."""
+    from .core.render.address import draw_address as draw
+
+    draw(rgb, url)
+
+
 def make_app(platform: Platform, models: Models, settings: Settings, store: SettingsStore,
              warn: Callable[[str], None], *, tracking: bool, clock: StageClock,
              sinks: Sequence[FrameSink] = (), locale: str = "en",
              captions: CaptionSource | None = None,
-             emotion: "Classify | None" = None) -> FaceApp:
+             emotion: "Classify | None" = None,
+             remote: RemoteFactory | None = None) -> FaceApp:
     """The frame loop: `models` tracked on `platform`'s frames, UI state from `settings`
     (changes saved in `store`), results to `sinks`. `clock` must be the one the models
     were built with, so their stage times reach the HUD and the JSON lines. `emotion`
-    classifies tracked faces (the device's face-emotion model) at the expression rate."""
+    classifies tracked faces (the device's face-emotion model) at the expression rate.
+    `remote` starts the network view when WEB is on (web_remote; None: no network view)."""
     tracker: Tracker = make_tracker(models, settings, tracking=tracking, clock=clock,
-                                    sinks=sinks)
+                                    sinks=sinks,
+                                    remote=remote is not None and settings.web_enabled)
     if emotion is not None:
         from .core.emotion import EmotionSchedule, EmotionTracker
 
         tracker = EmotionTracker(tracker, emotion, EmotionSchedule(emotion_rate_hz(settings)),
                                  clock)
     return FaceApp(platform, tracker, UiState(settings, locale=locale), store, clock, warn,
-                   sinks=sinks, captions=captions)
+                   sinks=sinks, captions=captions, remote=remote,
+                   address=draw_address if remote is not None else None)

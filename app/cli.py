@@ -42,6 +42,28 @@ def file_path(text: str) -> Path:
     return Path(text)
 
 
+def serve_address(text: str) -> tuple[str | None, int]:
+    """`[HOST:]PORT` -> (host or None, port); port 0 takes any free one (the line
+    `serving at ...` says which)."""
+    from .core.settings import check_host
+
+    host, sep, port_text = text.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]  # [::1]:8080
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected [HOST:]PORT, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0..65535, got {port}")
+    if sep and host:
+        try:
+            check_host(host)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+    return (host if sep and host else None), port
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="main.py",
@@ -49,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "(MaixCAM app; on a PC: webcam, video or image).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="window keys: v view, s points subset, + / - face limit, h info (HUD), "
-               "b box,\n  g signals, m smoothing, o settings panel, q or Esc quit, n or space "
+               "b box,\n  g signals, m smoothing, w network view (WEB), o settings panel, q or Esc\n  quit, n or space "
                "next image\n  (many stills); the mouse works the buttons.\n"
                "Settings defaults live in app.yaml (settings:); changes made in the UI are\n"
                "saved in data/config.ini. Exit codes: 0 ok, 2 bad input (source, model,\n"
@@ -88,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run the detector on every frame (no landmark tracking)")
     parser.add_argument("--max-frames", type=positive_int, metavar="N",
                         help="stop after N frames (default: the whole source; the demo loops)")
+    parser.add_argument("--serve", metavar="[HOST:]PORT", type=serve_address,
+                        help="serve the live view, its signals and the controls to a browser "
+                             "(HOST default: web.host in the settings); prints the URL with "
+                             "its token; with --headless a video plays at its own rate, "
+                             "looped, until Ctrl-C")
     parser.add_argument("--settings", metavar="FILE", type=Path,
                         help="the INI file for settings changed in the UI (default data/config.ini)")
     return parser

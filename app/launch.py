@@ -39,6 +39,12 @@ def warn(message: str) -> None:
     print(f"{clear}warning: {message}", file=sys.stderr)
 
 
+def announce(message: str) -> None:
+    """A line the user needs (`serving at URL`), on stderr with the other messages."""
+    clear = "\r\x1b[K" if sys.stderr.isatty() else ""
+    print(f"{clear}{message}", file=sys.stderr, flush=True)
+
+
 def run(argv: Sequence[str]) -> int:
     try:
         return _run(argv)
@@ -69,10 +75,10 @@ def _device_available() -> bool:
 
 
 # The options each maix backend honours; the others are the PC's (files, frame counts).
-_MAIX_OPTIONS = {"device": {"max_faces", "view"},
-                 "maix-pc": {"source", "json", "settings", "max_faces", "view"}}
+_MAIX_OPTIONS = {"device": {"max_faces", "view", "serve"},
+                 "maix-pc": {"source", "json", "settings", "max_faces", "view", "serve"}}
 _OPTIONAL = ("source", "json", "output", "report", "headless", "no_tracking", "max_frames",
-             "settings", "max_faces", "view")
+             "settings", "max_faces", "view", "serve")
 
 
 def _backend_problem(args: argparse.Namespace, backend: str) -> str | None:
@@ -101,6 +107,11 @@ def _settings(defaults: Settings, store: "IniStore | MaixSettingsStore",
         overrides["max_faces"] = args.max_faces
     if args.view is not None:
         overrides["view"] = args.view
+    if args.serve is not None:  # this run only: web.enabled is never saved from here
+        host, port = args.serve
+        overrides.update(web_enabled=True, web_port=port)
+        if host is not None:
+            overrides["web_host"] = host
     return apply_saved(defaults, store, warn, source=str(store.path)).replace(**overrides)
 
 
@@ -195,7 +206,8 @@ def _run_on_maix(platform: "MaixPlatform", models: Models, settings: Settings,
     try:
         app = backends.make_app(platform, models, settings, store, warn, tracking=True,
                                 clock=clock, locale=locale, captions=captions, sinks=sinks,
-                                emotion=emotion)
+                                emotion=emotion,
+                                remote=backends.web_remote(warn, announce, maix_jpeg=True))
         app.run()
         return app.frames
     finally:
@@ -273,7 +285,8 @@ def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
                           window=_wants_window(args), demo=demo, no_tracking=args.no_tracking,
                           max_frames=args.max_frames, report=args.report,
                           reads=_files_read(args, defaults),
-                          max_image_pixels=_pixel_limit(defaults, args))
+                          max_image_pixels=_pixel_limit(defaults, args),
+                          serve=args.serve is not None)
         try:
             run = plan(request, APP_DIR / "out", warn)
         except (SourceError, OutputError) as err:
@@ -281,6 +294,9 @@ def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
         try:
             store = _pc_store(args)
             settings = _settings(defaults, store, args)
+            if not run.window and args.serve is None:
+                # a run that processes files once serves nobody, whatever the settings say
+                settings = settings.replace(web_enabled=False)
             clock = StageClock()
             models = backends.pc_models(settings, still=run.source.still,
                                         tracking=run.tracking, clock=clock)
@@ -341,7 +357,9 @@ def _run_pc_loop(run: "PcRun", models: Models, settings: Settings, store: Settin
         files += [media] if media is not None else []
         platform = _pc_platform(run, media, stop)
         app = backends.make_app(platform, models, settings, store, warn,
-                                tracking=run.tracking, clock=clock, sinks=sinks)
+                                tracking=run.tracking, clock=clock, sinks=sinks,
+                                remote=backends.web_remote(warn, announce,
+                                                           required=run.serve))
         try:
             app.run()
         finally:
@@ -366,7 +384,8 @@ def _pc_platform(run: "PcRun", media: "MediaWriter | ImageFolder | None",
 
     if run.window:
         return WindowPlatform(run.source, stop, loop=run.loop, max_frames=run.max_frames)
-    return HeadlessPlatform(run.source, media, stop, max_frames=run.max_frames)
+    return HeadlessPlatform(run.source, media, stop, max_frames=run.max_frames,
+                            serve=run.serve)
 
 
 def _finish(files: Sequence["JsonLines | MediaWriter | ImageFolder | ReportFile"], frames: int,

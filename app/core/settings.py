@@ -31,9 +31,22 @@ MAX_FACES_LIMIT = 10
 
 
 def _setting(key: str, default: Any, *, lo: float | None = None, hi: float | None = None,
-             choices: tuple[Any, ...] | None = None, doc: str = "") -> Any:
-    meta = {"key": key, "lo": lo, "hi": hi, "choices": choices, "doc": doc}
+             choices: tuple[Any, ...] | None = None, doc: str = "",
+             check: Callable[[Any], None] | None = None) -> Any:
+    meta = {"key": key, "lo": lo, "hi": hi, "choices": choices, "doc": doc, "check": check}
     return field(default=default, metadata=meta)
+
+
+def check_host(text: str) -> None:
+    """ValueError unless `text` is an IPv4 or IPv6 address (what a server binds to; a
+    name would be resolved to who knows which address)."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        raise ValueError(f"expected an IP address such as 0.0.0.0 or 127.0.0.1, "
+                         f"got {_shown(text)}") from None
 
 
 # Stills over this many pixels are refused before decoding: 16 MP is 48 MB of RGB, and a
@@ -165,6 +178,16 @@ class Settings:
         "report.blendshape_period_s", 0.1, lo=0.05, hi=10.0,
         doc="seconds between blendshape reports (when the microcontroller turns them on); "
             "a face's blendshapes are as fresh as its expression rate")
+    # The network view (app/net/web): a page, an MJPEG stream, events and control.
+    web_enabled: bool = _setting("web.enabled", False,
+                                 doc="serve the live view and controls to a browser (WEB)")
+    web_host: str = _setting("web.host", "0.0.0.0", check=check_host,
+                             doc="address the server binds to (0.0.0.0: every network)")
+    web_port: int = _setting("web.port", 8080, lo=1, hi=65535, doc="TCP port of the server")
+    web_max_clients: int = _setting("web.max_clients", 3, lo=1, hi=16,
+                                    doc="most viewers at once (open streams and event feeds)")
+    web_max_fps: float = _setting("web.max_fps", 10.0, lo=0.5, hi=60.0,
+                                  doc="most stream frames per second (JPEG-encoded)")
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
@@ -183,11 +206,13 @@ class SettingSpec:
     hi: float | None
     choices: tuple[Any, ...] | None
     doc: str
+    check: Callable[[Any], None] | None = None  # raises ValueError on a bad value
 
 
 SPECS: dict[str, SettingSpec] = {
     f.metadata["key"]: SettingSpec(f.name, f.metadata["key"], f.default, f.metadata["lo"],
-                                   f.metadata["hi"], f.metadata["choices"], f.metadata["doc"])
+                                   f.metadata["hi"], f.metadata["choices"], f.metadata["doc"],
+                                   f.metadata["check"])
     for f in dataclasses.fields(Settings)
 }
 
@@ -257,6 +282,8 @@ def parse_value(spec: SettingSpec, raw: Any) -> Any:
         raise ValueError(f"expected one of {', '.join(map(str, spec.choices))}, got {_shown(raw)}")
     if spec.lo is not None and value < spec.lo or spec.hi is not None and value > spec.hi:
         raise ValueError(f"expected {spec.lo:g}..{spec.hi:g}, got {_shown(raw)}")
+    if spec.check is not None:
+        spec.check(value)
     return value
 
 

@@ -37,6 +37,7 @@ class Action(Enum):
     BOX = "box"
     SIGNALS = "signals"  # head-pose axes, eye / mouth gauges, blinks
     SMOOTHING = "smoothing"  # off -> low -> high -> off
+    WEB = "web"  # the network view (app/net/web) on / off
 
 
 # Smoothing presets of the panel: name -> Settings.smoothing.
@@ -77,7 +78,46 @@ class Hold:
     action: Action | None
 
 
-Event = Fire | Hold
+@dataclass(frozen=True)
+class Change:
+    """Settings set to given values (a browser's POST to /api/state), already validated
+    by `remote_change`: `changes` is ((Settings field, value), ...)."""
+
+    changes: tuple[tuple[str, object], ...]
+
+
+Event = Fire | Hold | Change
+
+# What a remote client may set, as the touch UI can: the dotted setting keys.
+REMOTE_KEYS = ("view", "points_subset", "max_faces", "show_hud", "show_box", "show_signals",
+               "smoothing")
+
+
+def remote_change(body: object) -> Change:
+    """A JSON object of changes (`{"view": "points", "max_faces": 3}`) as a `Change`, each
+    value validated as the settings are (settings.parse_value); ValueError with the reason
+    otherwise. `smoothing` also takes a panel level: "off", "low" or "high"."""
+    from .settings import SPECS, parse_value
+
+    if not isinstance(body, Mapping) or not body:
+        raise ValueError("expected a JSON object of changes, e.g. {\"view\": \"points\"}")
+    changes = []
+    for key, raw in body.items():
+        if key not in REMOTE_KEYS:
+            raise ValueError(f"unknown or read-only key {str(key)[:40]!r}; "
+                             f"settable: {', '.join(REMOTE_KEYS)}")
+        spec = SPECS[key]
+        if key == "smoothing" and isinstance(raw, str) and raw in SMOOTHING_LEVELS:
+            raw = SMOOTHING_LEVELS[raw]
+        if isinstance(raw, bool) != isinstance(spec.default, bool) or \
+                isinstance(raw, (list, dict)) or raw is None:
+            raise ValueError(f"{key}: expected {type(spec.default).__name__}, "
+                             f"got {str(raw)[:40]!r}")
+        try:
+            changes.append((spec.name, parse_value(spec, raw)))
+        except ValueError as err:
+            raise ValueError(f"{key}: {err}") from None
+    return Change(tuple(changes))
 
 
 def smoothing_level(value: float) -> str:
@@ -125,6 +165,7 @@ _ACTIONS: Mapping[Action, Callable[[UiState], UiState]] = {
     Action.BOX: lambda s: _with(s, show_box=not s.settings.show_box),
     Action.SIGNALS: lambda s: _with(s, show_signals=not s.settings.show_signals),
     Action.SMOOTHING: _cycle_smoothing,
+    Action.WEB: lambda s: _with(s, web_enabled=not s.settings.web_enabled),
 }
 
 
@@ -132,6 +173,8 @@ def reduce(state: UiState, event: Event) -> UiState:
     """The state after `event`; pure."""
     if isinstance(event, Hold):
         return state._replace(held=event.action)
+    if isinstance(event, Change):
+        return _with(state, **dict(event.changes))
     return _ACTIONS[event.action](state._replace(held=None))
 
 
@@ -141,7 +184,7 @@ KEYS: Mapping[str, Action] = {
     "v": Action.VIEW, "s": Action.SUBSET,
     "+": Action.LIMIT_UP, "=": Action.LIMIT_UP, "-": Action.LIMIT_DOWN, "_": Action.LIMIT_DOWN,
     "h": Action.HUD, "b": Action.BOX, "g": Action.SIGNALS, "m": Action.SMOOTHING,
-    "o": Action.SETTINGS,
+    "o": Action.SETTINGS, "w": Action.WEB,
     "q": Action.EXIT, "\x1b": Action.EXIT,  # Esc
 }
 
@@ -260,7 +303,7 @@ def layout(image_w: int, image_h: int, display_w: int, display_h: int,
     """The buttons for this state, in image pixels (cached: a frame asks for them for each
     touch reading and to draw them, and the state seldom changes).
 
-    Top-left: back. Top-right: settings, with its panel (HUD, BOX, SIG, smoothing) below it.
+    Top-left: back. Top-right: settings, with its panel (HUD, BOX, SIG, smoothing, WEB) below it.
     Bottom-left: view, then (points view only) the subset. Bottom-right: limit - n +.
     """
     u = button_unit(image_w, image_h, display_w, display_h)
@@ -292,7 +335,8 @@ def layout(image_w: int, image_h: int, display_w: int, display_h: int,
                 (Action.SIGNALS, _caption("btn.signals", loc), st.show_signals),
                 (Action.SMOOTHING, (labels(loc)["btn.smoothing"].format(level=level_local),
                                     labels("en")["btn.smoothing"].format(level=level_en)),
-                 level != "off")]
+                 level != "off"),
+                (Action.WEB, _caption("btn.web", loc), st.web_enabled)]
         pw = 3 * u
         # Under the settings button, down to the bottom row; a short frame (a wide
         # camera picture on the screen) takes a second column to the left.
@@ -362,7 +406,7 @@ class TouchTracker:
 _LABELS: Mapping[str, Mapping[str, str]] = {
     "en": {
         "btn.mesh": "MESH", "btn.points": "PTS", "btn.depth": "DEPTH", "btn.hud": "HUD",
-        "btn.box": "BOX", "btn.signals": "SIG", "btn.smoothing": "SM {level}",
+        "btn.box": "BOX", "btn.signals": "SIG", "btn.smoothing": "SM {level}", "btn.web": "WEB",
         "btn.level.off": "OFF",
         "btn.level.low": "LOW", "btn.level.high": "HIGH",
         "expr.neutral": "neutral", "expr.happy": "happy", "expr.surprise": "surprise",
@@ -370,6 +414,7 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
     "zh": {
         "btn.mesh": "网格", "btn.points": "点", "btn.depth": "深度", "btn.hud": "信息",
         "btn.box": "人脸框", "btn.signals": "信号", "btn.smoothing": "平滑 {level}",
+        "btn.web": "网页",
         "btn.level.off": "关",
         "btn.level.low": "低", "btn.level.high": "高",
         "expr.neutral": "平静", "expr.happy": "开心", "expr.surprise": "惊讶",

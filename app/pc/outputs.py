@@ -11,7 +11,6 @@ close them.
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import IO, Callable, Mapping, Sequence
@@ -19,8 +18,8 @@ from typing import IO, Callable, Mapping, Sequence
 import cv2
 import numpy as np
 
-from ..core.expressions import expression_record
 from ..core.faces import Face
+from ..core.records import frame_json, frame_record
 from .files import (STDOUT, AppendFile, OutputError, PartFile, StaleTemps, put_file,
                     write_failed)
 from .sources import IMAGE_SUFFIXES
@@ -46,28 +45,6 @@ def image_target(folder: Path, source: str) -> Path:
     (with .png added when the app cannot write that suffix)."""
     name = Path(source).name
     return folder / (name if Path(name).suffix.lower() in IMAGE_OUT_SUFFIXES else name + ".png")
-
-
-def face_record(face: Face) -> dict:
-    """One face as the JSONL contract has it (image pixels of the source frame); `box` is
-    the box around its 468 mesh landmarks; its expression's fields when it has one;
-    `emotion` ({"label", "score"}) only where a face-emotion classifier read it (the
-    device's model; a PC has none: no key)."""
-    record = {
-        "score": round(float(face.score), 4),
-        "box": [round(float(v), 2) for v in face.mesh_box],
-        "points": np.round(face.xy.astype(np.float64), 2).tolist(),
-        "points_z": face.points_z,
-        "track_id": face.track_id,
-    }
-    if face.signals is not None:
-        record["signals"] = face.signals.as_dict()
-    if face.emotion is not None:
-        record["emotion"] = {"label": face.emotion.label,
-                             "score": round(float(face.emotion.score), 3)}
-    if face.expression is not None:
-        record.update(expression_record(face.expression))
-    return record
 
 
 class JsonLines:
@@ -101,12 +78,8 @@ class JsonLines:
 
     def write(self, index: int, image_size: tuple[int, int], faces: Sequence[Face],
               ms: Mapping[str, float]) -> None:
-        line: dict = {"frame": index}
-        if self.source_of is not None:
-            line["source"] = self.source_of()
-        line["faces"] = [face_record(f) for f in faces]
-        line["ms"] = {k: round(v, 3) for k, v in ms.items()}
-        text = json.dumps(line, separators=(",", ":")) + "\n"
+        source = self.source_of() if self.source_of is not None else None
+        text = frame_json(frame_record(index, faces, ms, source)) + "\n"
         if self._lines is not None:  # one write, synced (json.dumps gives ASCII)
             self._lines.append(text.encode("utf-8"))
             return

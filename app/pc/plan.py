@@ -38,6 +38,7 @@ class PcRun:
     loop: bool  # rewind at the end (the demo video)
     tracking: bool  # landmark tracking (off for stills and --no-tracking)
     max_frames: int | None
+    serve: bool = False  # --serve: frames go to a browser (headless: looped, paced)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Request:
     report: Path | None = None
     reads: Sequence[tuple[str, Path]] = ()  # (what, path): files the app reads, never outputs
     max_image_pixels: int = DEFAULT_MAX_PIXELS  # stills over this are refused unread
+    serve: bool = False  # --serve: frames go to a browser, the source loops
 
 
 def plan(request: Request, out_dir: Path, warn: Callable[[str], None]) -> PcRun:
@@ -70,7 +72,7 @@ def plan(request: Request, out_dir: Path, warn: Callable[[str], None]) -> PcRun:
     source: FrameSource = Stills(stills, warn, request.max_image_pixels) \
         if stills is not None else Source.open(request.sources[0], request.max_image_pixels)
     outputs = PcOutputs(request.json, request.output, request.report)
-    default = not request.window and outputs == PcOutputs(None, None)
+    default = not request.window and not request.serve and outputs == PcOutputs(None, None)
     if default:
         outputs = default_outputs(request.sources, stills is not None, out_dir)
     try:
@@ -84,8 +86,8 @@ def plan(request: Request, out_dir: Path, warn: Callable[[str], None]) -> PcRun:
     if default:
         print(f"writing {outputs.media} and {outputs.json}", file=sys.stderr)
     tracking = not request.no_tracking and not source.still
-    return PcRun(source, outputs, request.window, loop=request.demo, tracking=tracking,
-                 max_frames=request.max_frames)
+    return PcRun(source, outputs, request.window, loop=request.demo or request.serve,
+                 tracking=tracking, max_frames=request.max_frames, serve=request.serve)
 
 
 def default_outputs(sources: Sequence[str], many: bool, out_dir: Path) -> PcOutputs:

@@ -8,6 +8,7 @@ import pytest
 from app.core.platform import Touch
 from app.core.settings import MAX_FACES_LIMIT, Settings
 from app.core.ui import (KEYS, SMOOTHING_LEVELS, Action, Button, Fire, Hold, Rect, TouchTracker,
+                         remote_change,
                          UiState, display_to_image, fit_scale, hit, image_rect_to_display,
                          key_event, labels, layout, reduce)
 
@@ -297,3 +298,52 @@ def test_non_ascii_captions_go_to_the_text_painter_or_fall_back():
     draw_ui(declined, buttons, state, text=lambda *a: False)
     # The same English captions (blended in a second step: within a rounding step).
     assert np.abs(fallback.astype(int) - declined).max() <= 1 and fallback.any()
+
+
+# --- the network view's toggle and its changes --------------------------------------
+
+
+def test_web_toggle_in_the_panel():
+    opened = UiState(Settings(), panel_open=True)
+    panel = {b.action: b for b in layout(*IMG, *SCR, opened)}
+    assert panel[Action.WEB].label == "WEB" and not panel[Action.WEB].active
+    on = _fire(opened, Action.WEB)
+    assert on.settings.web_enabled and {b.action: b for b in layout(*IMG, *SCR, on)}[Action.WEB].active
+    assert not _fire(on, Action.WEB).settings.web_enabled
+    assert key_event("w") == Fire(Action.WEB)
+    zh = {b.action: b for b in layout(*IMG, *SCR, opened._replace(locale="zh"))}
+    assert zh[Action.WEB].label == "网页" and zh[Action.WEB].ascii_label == "WEB"
+
+
+def test_a_remote_change_goes_through_the_reducer():
+    state = UiState(Settings(), held=Action.VIEW)
+    change = remote_change({"view": "depth", "max_faces": 4, "show_box": True,
+                            "smoothing": "high", "points_subset": 68.0})
+    after = reduce(state, change)
+    s = after.settings
+    assert (s.view, s.max_faces, s.show_box, s.smoothing, s.points_subset) == \
+        ("depth", 4, True, 0.9, 68)
+    assert type(s.points_subset) is int
+    assert after.held is Action.VIEW and state.settings == Settings()  # pure
+
+
+@pytest.mark.parametrize("body, reason", [
+    ({"view": "wire"}, "view: expected one of mesh, points, depth, got 'wire'"),
+    ({"max_faces": 0}, "max_faces: expected 1..10, got 0"),
+    ({"max_faces": True}, "max_faces: expected int, got 'True'"),
+    ({"show_hud": 1}, "show_hud: expected bool, got '1'"),
+    ({"smoothing": "medium"}, "smoothing: expected a number, got 'medium'"),
+    ({"smoothing": float("nan")}, "smoothing: expected a finite number"),
+    ({"points_subset": 100}, "points_subset: expected one of 478, 146, 68, 5, got 100"),
+    ({"view": None}, "view: expected str"),
+    ({"view": ["mesh"]}, "view: expected str"),
+    ({"detector.interval": 3}, "unknown or read-only key 'detector.interval'"),
+    ({"web.enabled": False}, "unknown or read-only key 'web.enabled'"),
+    ({}, "expected a JSON object of changes"),
+    ([("view", "mesh")], "expected a JSON object of changes"),
+    ("view=mesh", "expected a JSON object of changes"),
+])
+def test_a_bad_remote_change_says_why(body, reason):
+    with pytest.raises(ValueError) as err:
+        remote_change(body)
+    assert reason in str(err.value)

@@ -169,7 +169,7 @@ def test_a_face_record_has_emotion_only_where_a_classifier_read_it():
     import dataclasses
 
     from app.core.emotion import Emotion
-    from app.pc.outputs import face_record
+    from app.core.records import face_record
     from tests._report_cases import peer_faces
     from tests.core._factories import make_face
     face = make_face(peer_faces()[0][2], track_id=3)
