@@ -58,7 +58,10 @@ class VmcSender:
         self.sent = 0  # datagrams the kernel took
         self.dropped = 0  # datagrams dropped: its buffer was full
         self._warned: set[int] = set()
-        self._sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            self._sock = socket.socket(family, socket.SOCK_DGRAM)
+        except OSError as err:  # e.g. an IPv6 address on a system without IPv6
+            raise VmcError(f"VMC host {host!r} cannot be used: {err.strerror or err}") from None
         self._sock.setblocking(False)
         if family == socket.AF_INET:  # a broadcast address reaches every receiver on the LAN
             self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)

@@ -262,3 +262,11 @@ def test_vmc_off_loads_no_network_code(tmp_path, data_dir, models_dir):
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
     assert result.stdout.split() == ["0", "[]"], result.stderr
+
+
+def test_host_port_forms():
+    from app.cli import host_port
+
+    assert host_port("192.168.1.20:39539") == ("192.168.1.20", 39539)
+    assert host_port("[::1]:39540") == ("::1", 39540)
+    assert host_port("studio-pc.local:1") == ("studio-pc.local", 1)

@@ -17,6 +17,8 @@ BENCHES = [
     (["bench/memory.py", "--frames", "40", "--warmup", "5", "--every", "20",
       "--blank-every", "15"], ["growth +", "(ok: limit"]),
     (["bench/stills.py", "--rounds", "1", "--images", "16"], ["(ok: limit"]),
+    (["bench/vmc.py", "--passes", "1"], ["sink write (encode + send), bundle",
+                                         "sink write, no face, per message", "in 55 datagram"]),
 ]
 
 
