@@ -215,8 +215,8 @@ def _run_on_maix(platform: "MaixPlatform", models: Models, settings: Settings,
                  store: SettingsStore, clock: StageClock,
                  sinks: Sequence[FrameSink] = ()) -> int:
     """The frame loop on a maix platform, with captions in the system language, results
-    to `sinks` (face reports over the system's comm port, JSON lines, VMC); returns the number
-    of frames processed."""
+    to `sinks` (face reports over the system's comm port, JSON lines, VMC); returns the
+    number of frames processed."""
     from .device.captions import MaixCaptions, system_locale
 
     locale = system_locale()

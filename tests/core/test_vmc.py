@@ -255,7 +255,8 @@ def test_a_tracked_face_frame(group, bundle, mirror):
     messages = [m for d in datagrams for m in decode(d)]
     assert_frame(messages, expected_frame(face, shapes, 12.25, mirror))
     values = {args[0]: args[1] for address, args in messages if address == "/VMC/Ext/Blend/Val"}
-    left, right = shapes[BLENDSHAPE_INDEX["eyeBlinkLeft"]], shapes[BLENDSHAPE_INDEX["eyeBlinkRight"]]
+    left = shapes[BLENDSHAPE_INDEX["eyeBlinkLeft"]]
+    right = shapes[BLENDSHAPE_INDEX["eyeBlinkRight"]]
     assert left != right
     assert values["EyeBlinkLeft"] == pytest.approx(right if mirror else left, rel=1e-6)
 
@@ -275,6 +276,6 @@ def test_frames_without_expression_pose_or_face(group):
     shapes = face.expression.blendshapes.copy()
     shapes[[1, 2, 3]] = [np.nan, 7.0, -1.0]
     odd = dataclasses.replace(face, expression=Expression(shapes, "neutral", 1.0))
-    sent = {args[0]: args[1] for address, args in decode(VmcEncoder(mirror=False).encode(odd, 0.0)[0])
-            if address == "/VMC/Ext/Blend/Val"}
+    frame = decode(VmcEncoder(mirror=False).encode(odd, 0.0)[0])
+    sent = {args[0]: args[1] for address, args in frame if address == "/VMC/Ext/Blend/Val"}
     assert (sent["BrowDownLeft"], sent["BrowDownRight"], sent["BrowInnerUp"]) == (0.0, 1.0, 0.0)

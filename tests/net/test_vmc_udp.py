@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import socket
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,8 +46,8 @@ class Receiver:
 
         self.server.finish_request = counted  # type: ignore[method-assign]
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def wait_for(self, count: int, timeout: float = 10.0) -> None:
