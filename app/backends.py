@@ -267,6 +267,14 @@ def draw_address(rgb: "np.ndarray", url: str) -> None:
     from .core.render.address import draw_address as draw
 
     draw(rgb, url)
+def vmc_sink(settings: Settings, warn: Callable[[str], None]) -> FrameSink:
+    """Face capture for avatar software: the largest face to the VMC receiver at
+    vmc.host:vmc.port. Raises app.net.vmc.VmcError when that address cannot be used.
+    Imported only when asked for: with VMC off, app/net is never loaded."""
+    from .net.vmc import VmcSender
+
+    return VmcSender(settings.vmc_host, settings.vmc_port, bundle=settings.vmc_bundle,
+                     mirror=settings.vmc_mirror, warn=warn)
 
 
 def make_app(platform: Platform, models: Models, settings: Settings, store: SettingsStore,

@@ -62,6 +62,21 @@ def serve_address(text: str) -> tuple[str | None, int]:
         except ValueError as err:
             raise argparse.ArgumentTypeError(str(err)) from None
     return (host if sep and host else None), port
+def host_port(text: str) -> tuple[str, int]:
+    """`HOST:PORT` (an IPv6 address in brackets: `[::1]:39539`) -> (host, port)."""
+    host, sep, port_text = text.rpartition(":")
+    if not sep or not host or not port_text:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number after ':', got {text!r}") \
+            from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"the port must be 1..65535, got {port}")
+    return host, port
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
                              "(HOST default: web.host in the settings); prints the URL with "
                              "its token; with --headless a video plays at its own rate, "
                              "looped, until Ctrl-C")
+    parser.add_argument("--vmc", metavar="HOST:PORT", type=host_port,
+                        help="send the largest face's head pose and blendshapes to a VMC "
+                             "protocol receiver (VSeeFace, VMagicMirror, Warudo...), e.g. "
+                             "127.0.0.1:39539 (vmc.* settings: bundle, mirror)")
     parser.add_argument("--settings", metavar="FILE", type=Path,
                         help="the INI file for settings changed in the UI (default data/config.ini)")
     return parser

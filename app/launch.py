@@ -75,10 +75,10 @@ def _device_available() -> bool:
 
 
 # The options each maix backend honours; the others are the PC's (files, frame counts).
-_MAIX_OPTIONS = {"device": {"max_faces", "view", "serve"},
-                 "maix-pc": {"source", "json", "settings", "max_faces", "view", "serve"}}
+_MAIX_OPTIONS = {"device": {"max_faces", "view", "serve", "vmc"},
+                 "maix-pc": {"source", "json", "settings", "max_faces", "view", "serve", "vmc"}}
 _OPTIONAL = ("source", "json", "output", "report", "headless", "no_tracking", "max_frames",
-             "settings", "max_faces", "view", "serve")
+             "settings", "max_faces", "view", "serve", "vmc")
 
 
 def _backend_problem(args: argparse.Namespace, backend: str) -> str | None:
@@ -112,7 +112,31 @@ def _settings(defaults: Settings, store: "IniStore | MaixSettingsStore",
         overrides.update(web_enabled=True, web_port=port)
         if host is not None:
             overrides["web_host"] = host
+    if args.vmc is not None:
+        overrides.update(vmc_enabled=True, vmc_host=args.vmc[0], vmc_port=args.vmc[1])
     return apply_saved(defaults, store, warn, source=str(store.path)).replace(**overrides)
+
+
+def _vmc_sinks(settings: Settings, args: argparse.Namespace) -> tuple[list[FrameSink], str | None]:
+    """The VMC sender when vmc.enabled (or --vmc) is on, else none (and app/net is not
+    imported). An address that cannot be used is the returned error with --vmc, and a
+    warning (VMC off) when it comes from the settings."""
+    if not settings.vmc_enabled:
+        return [], None
+    from .net.vmc import VmcError
+
+    try:
+        return [backends.vmc_sink(settings, warn)], None
+    except VmcError as err:
+        if args.vmc is not None:
+            return [], str(err)
+        warn(f"{err}; VMC is off")
+        return [], None
+
+
+def _close(sinks: Sequence[FrameSink]) -> None:
+    for sink in sinks:
+        sink.close()
 
 
 def _interrupted(stop: "StopRequest", frames: int) -> int:
@@ -137,13 +161,16 @@ def _run_device(args: argparse.Namespace, defaults: Settings) -> int:
         settings = _settings(defaults, store, args)
         models = backends.device_models(settings, clock)
         platform = backends.device_platform(models, disp)
+        vmc, problem = _vmc_sinks(settings, args)
+        if problem is not None:
+            platform.close()
+            return fail(problem)
         reports = backends.device_reporting(settings)
         emotion = backends.device_emotion(warn)   # None where the system has no model
         try:
-            _run_on_maix(platform, models, settings, store, clock, reports, emotion)
+            _run_on_maix(platform, models, settings, store, clock, [*reports, *vmc], emotion)
         finally:
-            for sink in reports:
-                sink.close()
+            _close([*reports, *vmc])
         return 0
 
     return run_guarded(body)
@@ -174,8 +201,12 @@ def _run_maix_pc(args: argparse.Namespace, defaults: Settings) -> int:
             models = backends.maix_pc_models(settings, tracking=True, clock=clock)
             platform = backends.maix_pc_platform(source, disp, loop=args.source is None,
                                                  stop=lambda: stop.requested)
+            vmc, problem = _vmc_sinks(settings, args)
+            if problem is not None:
+                platform.close()
+                return fail(problem)
             sinks = _open_sinks(args.json, None)
-            reports = backends.device_reporting(settings)
+            reports = [*backends.device_reporting(settings), *vmc]
             try:
                 frames = _run_on_maix(platform, models, settings, store, clock,
                                       [*sinks, *reports])
@@ -197,8 +228,8 @@ def _run_on_maix(platform: "MaixPlatform", models: Models, settings: Settings,
                  store: SettingsStore, clock: StageClock,
                  sinks: Sequence[FrameSink] = (), emotion: "Classify | None" = None) -> int:
     """The frame loop on a maix platform, with captions in the system language, results
-    to `sinks` (face reports over the system's comm port, JSON lines), faces classified
-    by `emotion` when given; returns the number of frames processed."""
+    to `sinks` (face reports over the system's comm port, JSON lines, VMC), faces
+    classified by `emotion` when given; returns the number of frames processed."""
     from .device.captions import MaixCaptions, system_locale
 
     locale = system_locale()
@@ -303,10 +334,17 @@ def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
         except ModelError as err:
             run.source.close()
             return fail(str(err))
-        if stop.requested:
+        vmc, problem = _vmc_sinks(settings, args)
+        if problem is not None:
             run.source.close()
-            return _interrupted(stop, 0)
-        return _run_pc_loop(run, models, settings, store, clock, stop)
+            return fail(problem)
+        try:
+            if stop.requested:
+                run.source.close()
+                return _interrupted(stop, 0)
+            return _run_pc_loop(run, models, settings, store, clock, stop, vmc)
+        finally:
+            _close(vmc)
 
 
 def _open_sinks(json: Path | None, source: "FrameSource | None") -> list["JsonLines"]:
@@ -334,7 +372,8 @@ def _open_media(run: "PcRun") -> "MediaWriter | ImageFolder | None":
 
 
 def _run_pc_loop(run: "PcRun", models: Models, settings: Settings, store: SettingsStore,
-                 clock: StageClock, stop: "StopRequest") -> int:
+                 clock: StageClock, stop: "StopRequest",
+                 senders: Sequence[FrameSink] = ()) -> int:
     """Open the outputs and the platform, run the frame loop, put the outputs in place
     (or drop them, on a failure: a previous file of that name stays as it was).
     A stop signal ends the run between frames: exit code 128 + the signal's number."""
@@ -353,6 +392,7 @@ def _run_pc_loop(run: "PcRun", models: Models, settings: Settings, store: Settin
                               in_place=run.source.many)
             files.append(port)
             sinks.append(backends.reporting_sink(port, settings))
+        sinks += senders  # network senders (VMC): closed by the caller
         media = _open_media(run)
         files += [media] if media is not None else []
         platform = _pc_platform(run, media, stop)

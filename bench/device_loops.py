@@ -7,7 +7,8 @@
 bench/device_cost.py runs these; see its docstring. This module imports only what the
 interpreter already has (sys, os) and ctypes for the markers, so a counted run pays for
 exactly the imports of the loop it runs (the app's or the official app's). CONFIG is
-"official-<faces>" or "ours-<faces>-<view>-signals_<on|off>".
+"official-<faces>" or "ours-<faces>-<view>-signals_<on|off>[-vmc]" (-vmc: VMC face capture
+sent to 127.0.0.1:39539, its sink counted with the face reports).
 """
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def device_clock() -> float:
     return MARKS.frame / DEVICE_FPS
 
 
-def run_ours(view: str, signals: bool, faces: int) -> None:
+def run_ours(view: str, signals: bool, faces: int, vmc: bool = False) -> None:
     """The real app (app.launch.run with --backend device), instrumented at its stages."""
     import contextlib
 
@@ -129,6 +130,8 @@ def run_ours(view: str, signals: bool, faces: int) -> None:
     settings = {"view": view, "max_faces": str(max(faces, 2))}  # 2: the default limit
     if "show_signals" in SPECS:
         settings["show_signals"] = "true" if signals else "false"
+    if vmc:
+        settings["vmc.enabled"] = "true"
     _write_settings(settings)
     launch.run(["--backend", "device"])
 
@@ -225,20 +228,20 @@ def run_official(faces: int) -> None:
 # -- one run ---------------------------------------------------------------------------
 
 
-def parse(config: str) -> tuple[str, int, str, bool]:
-    """(loop, faces, view, signals) of a config name."""
+def parse(config: str) -> tuple[str, int, str, bool, bool]:
+    """(loop, faces, view, signals, vmc) of a config name."""
     parts = config.split("-")
     if parts[0] == "official":
-        return "official", int(parts[1]), "points", False
-    return "ours", int(parts[1]), parts[2], parts[3] == "signals_on"
+        return "official", int(parts[1]), "points", False, False
+    return "ours", int(parts[1]), parts[2], parts[3] == "signals_on", parts[-1] == "vmc"
 
 
 def run_loop(config: str) -> None:
-    loop, faces, view, signals = parse(config)
+    loop, faces, view, signals, vmc = parse(config)
     if loop == "official":
         run_official(faces)
     else:
-        run_ours(view, signals, faces)
+        run_ours(view, signals, faces, vmc)
 
 
 def record(config: str, frames: int, tape_path: str) -> None:

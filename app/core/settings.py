@@ -188,6 +188,24 @@ class Settings:
                                     doc="most viewers at once (open streams and event feeds)")
     web_max_fps: float = _setting("web.max_fps", 10.0, lo=0.5, hi=60.0,
                                   doc="most stream frames per second (JPEG-encoded)")
+    # Face capture for avatar software over the VMC protocol (app/core/vmc, app/net/vmc.py).
+    vmc_enabled: bool = _setting(
+        "vmc.enabled", False,
+        doc="send the largest face's head pose and blendshapes to a VMC receiver (OSC/UDP)")
+    vmc_host: str = _setting(
+        "vmc.host", "127.0.0.1",
+        doc="the VMC receiver's address (the PC running VSeeFace, VMagicMirror, Warudo...); "
+            "a broadcast address such as 192.168.1.255 reaches every PC on the network")
+    vmc_port: int = _setting("vmc.port", 39539, lo=1, hi=65535,
+                             doc="the VMC receiver's UDP port (the protocol's usual 39539)")
+    vmc_bundle: bool = _setting(
+        "vmc.bundle", True,
+        doc="one OSC bundle per frame; false: one UDP datagram per message (for receivers "
+            "that reject bundles)")
+    vmc_mirror: bool = _setting(
+        "vmc.mirror", True,
+        doc="the avatar moves as the subject's mirror image; false: as the camera sees the "
+            "subject")
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)

@@ -1,1 +1,1 @@
-"""The app on the network: live view and control in a browser (web/), VMC/OSC."""
+"""The app on the network: the web view (web/) and VMC face capture (vmc.py)."""

@@ -20,6 +20,8 @@ BENCHES = [
     (["bench/stills.py", "--rounds", "1", "--images", "16"], ["(ok: limit"]),
     (["bench/quality.py"], ["peer NME vs face_landmarker_peer.json (FaceMeshLandmarker",
                             "mean over 14 faces", "astronaut jitter", "2nd difference"]),
+    (["bench/vmc.py", "--passes", "1"], ["sink write (encode + send), bundle",
+                                         "sink write, no face, per message", "in 55 datagram"]),
 ]
 
 
