@@ -69,12 +69,15 @@ def binary_sprite(colour: np.ndarray, t: np.ndarray) -> Sprite:
     transparent. `colour` and `t` are changed in place."""
     partial = cv2.inRange(t, 1, 254)  # type: ignore[call-overload]  # scalar bounds
     if cv2.countNonZero(partial):
-        ys, xs = np.nonzero(partial)
-        alpha = 255 - t[ys, xs].astype(np.float32)  # 255 x coverage
-        cover = (alpha >= 128)[:, None]
-        whole = np.minimum(np.rint(colour[ys, xs] * (255.0 / alpha)[:, None]), 255)
-        colour[ys, xs] = np.where(cover, whole, 0).astype(np.uint8)
-        t[ys, xs] = np.where(cover[:, 0], 0, 255).astype(np.uint8)
+        # a handful of pixels (none to four on a HUD line): plain ints beat numpy calls
+        for x, y in cv2.findNonZero(partial).reshape(-1, 2).tolist():
+            alpha = 255 - int(t[y, x])  # 255 x coverage
+            if alpha >= 128:
+                colour[y, x] = [min(round(v * 255 / alpha), 255) for v in colour[y, x].tolist()]
+                t[y, x] = 0
+            else:
+                colour[y, x] = 0
+                t[y, x] = 255
     opaque = cv2.compare(t, 0, cv2.CMP_EQ)  # type: ignore[call-overload]  # 255: opaque
     return Sprite(colour, cv2.merge([t] * 3), opaque)
 
