@@ -175,6 +175,12 @@ def maix_pc_platform(source: str | None, disp: Any, *, loop: bool,
     return MaixPlatform.with_video(source, size, loop, disp, stop=stop)
 
 
+def pc_settings(settings: Settings) -> Settings:
+    """The settings as the PC backend runs them: its own expression rate (the blendshape
+    network on LiteRT costs a PC ~1 ms, the device's numpy ~0.1 s)."""
+    return settings.replace(expressions_rate_hz=settings.pc_expressions_rate_hz)
+
+
 def make_tracker(models: Models, settings: Settings, *, tracking: bool,
                  clock: StageClock | None = None, sinks: Sequence[FrameSink] = (),
                  remote: bool = False) -> FaceTracker:

@@ -324,7 +324,7 @@ def _run_pc(args: argparse.Namespace, defaults: Settings) -> int:
             return fail(str(err))
         try:
             store = _pc_store(args)
-            settings = _settings(defaults, store, args)
+            settings = backends.pc_settings(_settings(defaults, store, args))
             if not run.window and args.serve is None:
                 # a run that processes files once serves nobody, whatever the settings say
                 settings = settings.replace(web_enabled=False)

@@ -44,7 +44,7 @@ CALIBRATION_SEGMENTS = 200
 DEVICE_FPS = 20.0  # the loop's clock: a MaixCAM's pace with one tracked face
 DEVICE_DISPLAY = (552, 368)  # MaixCAM's screen
 PEER = os.path.join(ROOT, "tests", "fixtures", "face_landmarker_peer.json")
-WEIGHTS = os.path.join(ROOT, "models", "blendshapes_weights.npz")
+WEIGHTS = os.path.join(ROOT, "app", "core", "expressions", "face_blendshapes.npz")
 
 
 class Markers:

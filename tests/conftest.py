@@ -118,7 +118,7 @@ def pc_tracker(pc_models):
     from app.core.settings import Settings
 
     def make(tracking: bool = True, **settings):
-        chosen = Settings().replace(**settings)
+        chosen = backends.pc_settings(Settings()).replace(**settings)
         models = pc_models(still=False, tracking=tracking, **_model_settings(settings))
         return backends.make_tracker(models, chosen, tracking=tracking)
 

@@ -53,11 +53,13 @@ def check_host(text: str) -> None:
 # few copies of it still fit a 256 MB MaixCAM.
 MAX_IMAGE_PIXELS = 16_000_000
 
-# Blendshape evaluations a second per tracked face (expressions.rate_hz). Settings have
-# no per-platform defaults: this one value serves the PC (LiteRT: ~0.1 ms a face) and
-# the device (numpy on the C906: to be set from the RISC-V cost measurements, so the
-# blendshape work stays under 15% of the device's frame time).
-EXPRESSION_RATE_HZ = 10.0
+# Blendshape evaluations a second per tracked face. The device runs the network in numpy
+# on its C906 (bench/riscv_cost.sh: 71.5 million RISC-V instructions an
+# evaluation), so its rate keeps that work under 15% of the CPU's time for the default
+# two faces (README, "Device cost in RISC-V instructions"); a PC runs it on LiteRT
+# (~10 million x86 instructions, ~1 ms) and replaces it with pc.expressions_rate_hz.
+EXPRESSION_RATE_HZ = 0.5
+PC_EXPRESSION_RATE_HZ = 10.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,10 @@ class Settings:
         "pc.max_image_pixels", MAX_IMAGE_PIXELS, lo=10_000, hi=1_000_000_000,
         doc="a still whose header gives more pixels is refused before it is decoded "
             "(16 MP: a few copies fit a 256 MB MaixCAM)")
+    pc_expressions_rate_hz: float = _setting(
+        "pc.expressions_rate_hz", PC_EXPRESSION_RATE_HZ, lo=0.5, hi=60.0,
+        doc="expressions.rate_hz on a PC (the blendshape network on LiteRT, ~1 ms): it "
+            "replaces the device's rate there")
     # Face signals (app/core/signals.py). Openness: 1 = the track's own open eye, 0 = shut.
     signals_eye_closed_below: float = _setting(
         "signals.eye_closed_below", 0.35, lo=0.05, hi=0.9,
@@ -137,8 +143,9 @@ class Settings:
         doc="evaluate the blendshapes and read expressions per face (when drawn or written)")
     expressions_rate_hz: float = _setting(
         "expressions.rate_hz", EXPRESSION_RATE_HZ, lo=0.5, hi=60.0,
-        doc="blendshape evaluations a second per tracked face; the tracks take turns "
-            "(the device's cost driver; stills evaluate every face)")
+        doc="blendshape evaluations a second per tracked face on the device (numpy on its "
+            "CPU: the cost driver; a PC uses pc.expressions_rate_hz); the tracks take "
+            "turns; stills evaluate every face")
     expressions_baseline_s: float = _setting(
         "expressions.baseline_s", 1.0, lo=0.0, hi=60.0,
         doc="a track's first seconds averaged as its neutral face (then it follows shapes "

@@ -105,7 +105,7 @@ def test_thresholds_are_settings():
 
 
 def test_a_tracked_face_carries_its_expression_on_every_frame():
-    tracker = replay_tracker(Settings(max_faces=1, smoothing=0.0), blendshapes=numpy_network())
+    tracker = replay_tracker(Settings(expressions_rate_hz=10.0, max_faces=1, smoothing=0.0), blendshapes=numpy_network())
     names, runs = [], []
     for i, frame in enumerate(replay_frames("single_face.mp4")):
         (face,) = tracker.update(frame, i / 30)
@@ -123,7 +123,7 @@ def test_an_evaluation_reads_that_frames_landmarks():
     """Never lagging: on an evaluated frame (smoothing off) the blendshapes are the
     network's on that frame's own landmarks."""
     network = numpy_network()
-    tracker = replay_tracker(Settings(max_faces=1, smoothing=0.0), blendshapes=network)
+    tracker = replay_tracker(Settings(expressions_rate_hz=10.0, max_faces=1, smoothing=0.0), blendshapes=network)
     for i, frame in enumerate(replay_frames("single_face.mp4")[:12]):
         (face,) = tracker.update(frame, i / 30)
         if tracker.stats.blendshape_runs:
@@ -134,7 +134,7 @@ def test_an_evaluation_reads_that_frames_landmarks():
 def test_tracks_take_turns_so_no_frame_pays_for_every_face():
     """The group photo as a video, 5 faces at 10 Hz on 30 fps: each new face is read on
     its first frame, then about 5 x 10 / 30 evaluations a frame, never all five."""
-    tracker = replay_tracker(Settings(max_faces=5, smoothing=0.0), blendshapes=numpy_network())
+    tracker = replay_tracker(Settings(expressions_rate_hz=10.0, max_faces=5, smoothing=0.0), blendshapes=numpy_network())
     frame = ReplayFrame(load_clip("multi_face.jpg"), 0)
     runs = []
     for i in range(30):
@@ -161,7 +161,7 @@ def test_tracks_take_turns_so_no_frame_pays_for_every_face():
 
 def test_stills_read_every_face_without_a_baseline():
     network = numpy_network()
-    tracker = replay_tracker(Settings(max_faces=5, smoothing=0.0), tracking=False,
+    tracker = replay_tracker(Settings(expressions_rate_hz=10.0, max_faces=5, smoothing=0.0), tracking=False,
                              blendshapes=network)
     frame = ReplayFrame(load_clip("multi_face.jpg"), 0)
     for t in (0.0, 0.0, 1.0):  # the same still again: the same reading, nothing carried
@@ -173,7 +173,7 @@ def test_stills_read_every_face_without_a_baseline():
 
 
 def test_a_new_track_starts_a_new_expression():
-    tracker = replay_tracker(Settings(max_faces=1), blendshapes=numpy_network())
+    tracker = replay_tracker(Settings(expressions_rate_hz=10.0, max_faces=1), blendshapes=numpy_network())
     frames = replay_frames("single_face.mp4")
     for i, frame in enumerate(frames[:40]):
         tracker.update(frame, i / 30)
@@ -187,7 +187,7 @@ def test_a_new_track_starts_a_new_expression():
 
 def test_a_steady_face_never_flickers():
     """The astronaut still shown as a 5 s video: tracked, one reading throughout."""
-    tracker = replay_tracker(Settings(max_faces=1), blendshapes=numpy_network())
+    tracker = replay_tracker(Settings(expressions_rate_hz=10.0, max_faces=1), blendshapes=numpy_network())
     frame = ReplayFrame(load_clip("astronaut.png"), 0)
     read = [tracker.update(frame, i / 30)[0].expression for i in range(150)]
     assert changes([e.name for e in read]) == 0  # her smile is her neutral
@@ -195,7 +195,7 @@ def test_a_steady_face_never_flickers():
 
 
 def test_expressions_turned_off_and_on():
-    tracker = replay_tracker(Settings(max_faces=1), blendshapes=numpy_network())
+    tracker = replay_tracker(Settings(expressions_rate_hz=10.0, max_faces=1), blendshapes=numpy_network())
     frames = replay_frames("single_face.mp4")
     assert tracker.update(frames[0], 0.0)[0].expression is not None
     kwargs = dict(max_faces=1, smoothing=0.5, detector_interval=10, signals=tracker.signals)
@@ -204,12 +204,13 @@ def test_expressions_turned_off_and_on():
     assert face.expression is None and tracker.stats.blendshape_runs == 0
     from app.core.expressions.tracking import ExpressionParams
 
-    tracker.configure(**kwargs, expressions=ExpressionParams.from_settings(Settings()))
+    tracker.configure(**kwargs, expressions=ExpressionParams.from_settings(
+        Settings(expressions_rate_hz=10.0)))
     assert tracker.update(frames[2], 2 / 30)[0].expression is not None
 
 
 def test_no_network_no_expressions():
-    tracker = replay_tracker(Settings(max_faces=1))
+    tracker = replay_tracker(Settings(expressions_rate_hz=10.0, max_faces=1))
     (face,) = tracker.update(replay_frames("single_face.mp4")[0], 0.0)
     assert face.expression is None
 

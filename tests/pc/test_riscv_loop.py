@@ -95,10 +95,7 @@ def test_count_writes_the_stage_table_the_harness_reads(tapes, marks, tmp_path):
 
 
 def test_blendshape_evaluations_are_the_networks_on_real_faces(marks, tmp_path):
-    weights = ROOT / "models" / "blendshapes_weights.npz"
-    if not weights.exists():
-        pytest.skip("models/blendshapes_weights.npz missing")
-    from app.core.expressions.network import BlendshapeNetwork
+    from app.core.expressions.network import WEIGHTS as weights, BlendshapeNetwork
 
     inputs = riscv_loop.peer_inputs()
     assert len(inputs) >= 8 and all(p.shape == (146, 2) for p in inputs)

@@ -22,7 +22,7 @@ SIG = ViewState(View.MESH, show_hud=False, show_signals=True)
 
 def device_frame_faces():
     """The smiling man's frame 50 at the device's 552 x 368 and his tracked face."""
-    tracker = replay_tracker(Settings(max_faces=1), blendshapes=numpy_network())
+    tracker = replay_tracker(Settings(expressions_rate_hz=10.0, max_faces=1), blendshapes=numpy_network())
     clip = load_clip("single_face.mp4")
     for i in range(51):
         (face,) = tracker.update(ReplayFrame(clip, i), i / 30)
