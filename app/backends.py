@@ -24,12 +24,12 @@ from .core.app_loop import (CaptionSource, FaceApp, Remote, RemoteFactory, Track
                             expression_params, signal_params)
 from .core.expressions.tracking import BlendshapeModel
 from .core.persist import SettingsStore
-from .core.pipeline import FaceDetector, FacePipeline, LandmarkModel
+from .core.face.pipeline import FaceDetector, FacePipeline, LandmarkModel
 from .core.platform import FrameSink, Platform
 from .core.settings import Settings
 from .core.timing import StageClock
-from .core.topology import SUBSETS
-from .core.tracking import FaceTracker
+from .core.face.topology import SUBSETS
+from .core.face.tracking import FaceTracker
 from .core.ui import UiState
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .core.emotion import Classify
     from .core.report import FaceReporter, ReportSink
 
-    from .core.faces import Face
+    from .core.face.faces import Face
     from .device.platform import MaixPlatform
 
 APP_DIR = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from app.core.geometry import CropRequest, crop_transform
+from app.core.face.geometry import CropRequest, crop_transform
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"

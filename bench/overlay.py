@@ -22,7 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.core.faces import Detection, Face  # noqa: E402
+from app.core.face.faces import Detection, Face  # noqa: E402
 from app.core.render import painters  # noqa: E402
 from app.core.render.renderer import Renderer, hud_lines  # noqa: E402
 from app.core.render.styles import DEFAULT_STYLES  # noqa: E402

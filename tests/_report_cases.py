@@ -24,7 +24,7 @@ from app.core.expressions.tables import BLENDSHAPE_INDEX
 from app.core.report import (CMD_BLENDSHAPES, CMD_FACES, CMD_GET_FACES, CMD_LANDMARKS,
                              CMD_SET_REPORT, FLAG_EYES_CLOSED_LONG, FaceReport, FaceReporter,
                              Response, encode_blendshapes, encode_faces, encode_landmarks)
-from app.core.topology import SUBSET_5, SUBSET_68
+from app.core.face.topology import SUBSET_5, SUBSET_68
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER = ROOT / "tests" / "fixtures" / "face_landmarker_peer.json"

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.faces import Detection
-from app.core.geometry import CropRequest, crop_transform
-from app.core.pipeline import LandmarkOutput
+from app.core.face.faces import Detection
+from app.core.face.geometry import CropRequest, crop_transform
+from app.core.face.pipeline import LandmarkOutput
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "replay.npz"
 XY_STEP = np.float32(1 / 16)  # tools/record_replay.py stores 1/16 pixel int16

@@ -104,4 +104,4 @@ def test_every_module_main_py_reaches_on_the_device_is_packed(package):
             continue  # a name imported from a module, not a module
         assert path.as_posix() in inner, f"{path} is imported on the device but not packed"
         todo.extend(_imports(ROOT / path, ROOT))
-    assert "app.device" in seen and "app.core.pipeline" in seen
+    assert "app.device" in seen and "app.core.face.pipeline" in seen

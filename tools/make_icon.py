@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.backends import photo_faces  # noqa: E402
-from app.core import topology  # noqa: E402
+from app.core.face import topology  # noqa: E402
 from app.core.settings import Settings  # noqa: E402
 from app.pc.sources import read_image  # noqa: E402
 

@@ -21,7 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.core.faces import Detection, Face  # noqa: E402
+from app.core.face.faces import Detection, Face  # noqa: E402
 from app.core.render.renderer import Renderer  # noqa: E402
 from app.core.render.ui_paint import draw_ui  # noqa: E402
 from app.core.render.view import ViewState  # noqa: E402

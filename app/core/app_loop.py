@@ -13,7 +13,7 @@ import time
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from .expressions.tracking import ExpressionParams
-from .faces import Face
+from .face.faces import Face
 from .persist import SettingsStore, settings_changes
 from .platform import Frame, FrameSink, Platform
 from .render.renderer import Renderer

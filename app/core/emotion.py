@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from .timing import StageClock
 
 if TYPE_CHECKING:
-    from .faces import Face
+    from .face.faces import Face
 
 
 @dataclass(frozen=True)

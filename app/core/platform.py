@@ -6,7 +6,7 @@ from typing import Any, Mapping, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
-from .faces import Face
+from .face.faces import Face
 
 
 class Frame(NamedTuple):

@@ -9,7 +9,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .expressions import expression_record
-from .faces import Face
+from .face.faces import Face
 
 
 def face_record(face: Face, points: bool = True) -> dict:

@@ -34,7 +34,7 @@ from .expressions.tables import EVENT_NAMES, EXPRESSION_ID, EXPRESSION_NAMES
 
 
 if TYPE_CHECKING:
-    from .faces import Face
+    from .face.faces import Face
 
 # ---- protocol constants (MaixCDK maix_protocol.hpp) -------------------------------------
 

@@ -71,11 +71,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from . import face_model, topology
-from .smoothing import OneEuroScalars, params_for_strength
+from . import face_model
+from .face import topology
+from .face.smoothing import OneEuroScalars, params_for_strength
 
 if TYPE_CHECKING:
-    from .faces import Face
+    from .face.faces import Face
     from .settings import Settings
 
 # Eyelid pairs (upper, lower) from the outer to the inner corner: the refined eye

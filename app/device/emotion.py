@@ -20,7 +20,7 @@ from maix import image, nn
 
 from ..core.emotion import Emotion
 from ..core.expressions.tables import EXPRESSION_ID
-from ..core.faces import Face
+from ..core.face.faces import Face
 
 EMOTION_MODEL = "/root/models/face_emotion.mud"
 CROP_SCALE = 0.9             # as nn_face_emotion.py

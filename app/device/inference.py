@@ -16,9 +16,9 @@ import numpy as np
 import maix
 from maix import image, nn, sys
 
-from ..core.faces import Detection
-from ..core.geometry import CropRequest, crop_transform
-from ..core.pipeline import FaceDetector, LandmarkModel, LandmarkOutput
+from ..core.face.faces import Detection
+from ..core.face.geometry import CropRequest, crop_transform
+from ..core.face.pipeline import FaceDetector, LandmarkModel, LandmarkOutput
 from ..core.timing import StageClock
 from .errors import DeviceError
 

@@ -15,7 +15,7 @@ import socket
 import time
 from typing import Any, Callable, Mapping, Sequence
 
-from ..core.faces import Face
+from ..core.face.faces import Face
 from ..core.vmc import VmcEncoder, choose_face
 
 

@@ -26,10 +26,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..core.blazeface import (FULL_RANGE, SHORT_RANGE, BlazeFaceConfig, BlazeFaceDecoder,
+from ..core.face.blazeface import (FULL_RANGE, SHORT_RANGE, BlazeFaceConfig, BlazeFaceDecoder,
                               to_detections, weighted_nms)
-from ..core.faces import Detection
-from ..core.regions import TILE_MIN_FRAME, Region, detection_regions, want_tiles
+from ..core.face.faces import Detection
+from ..core.face.regions import TILE_MIN_FRAME, Region, detection_regions, want_tiles
 from .litert import Model, require_file
 
 MODEL_FILES = {

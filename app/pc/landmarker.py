@@ -3,7 +3,7 @@
 `face_landmarks_detector.tflite` from MediaPipe's Face Landmarker bundle is the model
 family that `nn.FaceLandmarks` runs on the device (256 x 256 RGB in [0, 1] -> 478 x
 (x, y, z) in crop pixels and a face logit), so both platforms measure the same points.
-The crop is cut as the device cuts it (app.core.geometry), sub-pixel and bilinear on a PC.
+The crop is cut as the device cuts it (app.core.face.geometry), sub-pixel and bilinear on a PC.
 
 Whether the crop holds a face at all: V2's face flag is sure of real faces (logit 17 to
 25 on the test stills and clips, down to 8 for a small face in a crowd) but also passes
@@ -22,9 +22,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..core import topology
-from ..core.geometry import CropRequest, CropTransform, crop_transform
-from ..core.pipeline import LandmarkOutput
+from ..core.face import topology
+from ..core.face.geometry import CropRequest, CropTransform, crop_transform
+from ..core.face.pipeline import LandmarkOutput
 from ..core.timing import StageClock
 from .litert import Model, ModelError, require_file
 

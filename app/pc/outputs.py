@@ -18,7 +18,7 @@ from typing import IO, Callable, Mapping, Sequence
 import cv2
 import numpy as np
 
-from ..core.faces import Face
+from ..core.face.faces import Face
 from ..core.records import frame_json, frame_record
 from .files import (STDOUT, AppendFile, OutputError, PartFile, StaleTemps, put_file,
                     write_failed)

@@ -89,7 +89,7 @@ def test_fuzzed_streams_keep_every_intact_frame_and_reject_the_rest(tool, decode
 
 
 def test_default_buffer_rejects_a_longer_frame_and_keeps_the_rest(tool, decoders):
-    from app.core.topology import SUBSET_68
+    from app.core.face.topology import SUBSET_68
     from tests._report_cases import face_reports
     faces = face_reports()[:3]
     big = core.encode_report(core.CMD_LANDMARKS, core.encode_landmarks(

@@ -9,11 +9,11 @@ import cv2
 import numpy as np
 
 from app.backends import Models, make_tracker
-from app.core.faces import Detection, Face
-from app.core.geometry import CropTransform
+from app.core.face.faces import Detection, Face
+from app.core.face.geometry import CropTransform
 from app.core.settings import Settings
 from app.core.timing import StageClock
-from app.core.tracking import FaceTracker
+from app.core.face.tracking import FaceTracker
 from tests.replay import ReplayDetector, ReplayFrame, ReplayLandmarker, load_clip
 
 ROOT = Path(__file__).resolve().parents[2]

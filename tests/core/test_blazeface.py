@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.blazeface import (FULL_RANGE, SHORT_RANGE, BlazeFaceDecoder, logit, make_anchors,
+from app.core.face.blazeface import (FULL_RANGE, SHORT_RANGE, BlazeFaceDecoder, logit, make_anchors,
                                 weighted_nms)
 
 

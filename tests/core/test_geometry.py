@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from app.core.geometry import (CropRequest, apply_affine, box_of_points, crop_transform, iou,
+from app.core.face.geometry import (CropRequest, apply_affine, box_of_points, crop_transform, iou,
                                lands_on)
 from conftest import load_rgb
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.regions import detection_regions, want_tiles
+from app.core.face.regions import detection_regions, want_tiles
 
 
 @pytest.mark.parametrize("width, height", [(1000, 667), (1280, 853), (640, 480), (2204, 970)])

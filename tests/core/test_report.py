@@ -189,7 +189,7 @@ def test_a_longer_record_is_skipped_by_its_size():
 
 
 def test_landmarks_round_trip_in_quarter_pixels():
-    from app.core.topology import SUBSET_68
+    from app.core.face.topology import SUBSET_68
     _, size, face, xy = face_reports()[0]
     points = xy[list(SUBSET_68)]
     points[3] = np.nan

@@ -14,7 +14,8 @@ import math
 import numpy as np
 import pytest
 
-from app.core import face_model, topology
+from app.core import face_model
+from app.core.face import topology
 from app.core.settings import Settings
 from app.core.signals import (EYE_LIDS_LEFT, EYE_LIDS_RIGHT, GAZE_FULL_CM, IRIS_REST_LIFT_CM,
                               LIP_PAIRS, Measures, SignalParams, Signals, SignalTracker,

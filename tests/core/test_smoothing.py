@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.smoothing import LandmarkSmoother, OneEuroFilter, OneEuroParams, params_for_strength
+from app.core.face.smoothing import LandmarkSmoother, OneEuroFilter, OneEuroParams, params_for_strength
 
 
 def test_strength_zero_is_off_and_strength_orders_the_cutoff():

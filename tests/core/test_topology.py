@@ -1,4 +1,4 @@
-"""Tests for app.core.topology (MediaPipe face-mesh index tables)."""
+"""Tests for app.core.face.topology (MediaPipe face-mesh index tables)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core import topology as topo
+from app.core.face import topology as topo
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.core.settings import Settings
-from app.core.topology import NUM_MESH
+from app.core.face.topology import NUM_MESH
 from tests.core._factories import replay_frames, replay_tracker
 from tests.replay import BLANK, ReplayFrame, load_clip
 

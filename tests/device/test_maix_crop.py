@@ -22,7 +22,7 @@ pytest.importorskip("maix.image", reason=NEEDS_MAIX)
 
 from maix import image, nn  # noqa: E402
 
-from app.core.geometry import CropRequest, CropTransform, crop_transform  # noqa: E402
+from app.core.face.geometry import CropRequest, CropTransform, crop_transform  # noqa: E402
 
 ANGLES = range(-40, 41, 10)  # degrees: eye 0 -> eye 1 rotated by this
 SIZES = ((256, 256), (192, 192), (160, 128))

@@ -24,9 +24,9 @@ from maix import image, nn  # noqa: E402
 from app.backends import maix_pc_models, make_tracker  # noqa: E402
 from app.core import report as core  # noqa: E402
 from app.core.emotion import Emotion, EmotionSchedule, EmotionTracker  # noqa: E402
-from app.core.geometry import CropRequest, crop_transform  # noqa: E402
+from app.core.face.geometry import CropRequest, crop_transform  # noqa: E402
 from app.core.settings import Settings  # noqa: E402
-from app.core.topology import SUBSET_5  # noqa: E402
+from app.core.face.topology import SUBSET_5  # noqa: E402
 from app.device.comm import MaixCommReporter  # noqa: E402
 from app.device.emotion import IRIS_CENTRES, MaixEmotionClassifier  # noqa: E402
 from tests._report_cases import peer_blendshape_faces  # noqa: E402

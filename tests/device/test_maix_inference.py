@@ -18,9 +18,9 @@ pytest.importorskip("maix.image", reason=NEEDS_MAIX)
 
 from maix import image, nn  # noqa: E402
 
-from app.core.faces import Detection  # noqa: E402
-from app.core.geometry import CropRequest, crop_transform  # noqa: E402
-from app.core.pipeline import FacePipeline  # noqa: E402
+from app.core.face.faces import Detection  # noqa: E402
+from app.core.face.geometry import CropRequest, crop_transform  # noqa: E402
+from app.core.face.pipeline import FacePipeline  # noqa: E402
 from app.device import DeviceError  # noqa: E402
 from app.device import inference  # noqa: E402
 from app.device.inference import MaixFaceDetector, MaixLandmarker, crop_points_to_float  # noqa: E402

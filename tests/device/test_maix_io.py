@@ -19,7 +19,7 @@ from app import backends  # noqa: E402
 from app.core.platform import Frame, Touch  # noqa: E402
 from app.core.settings import Settings  # noqa: E402
 from app.core.timing import StageClock  # noqa: E402
-from app.core.topology import NUM_MESH  # noqa: E402
+from app.core.face.topology import NUM_MESH  # noqa: E402
 from app.device import maix_available, maix_nn_available  # noqa: E402
 from app.device.inference import RgbDetector, RgbLandmarker  # noqa: E402
 from app.device.platform import MaixPlatform, VideoSource, touch_readings  # noqa: E402

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.geometry import crop_transform
+from app.core.face.geometry import crop_transform
 from app.core.settings import Settings
 from app.pc.landmarker import SURE_LOGIT, FaceMeshLandmarker
 from conftest import load_rgb, load_video

@@ -5,9 +5,9 @@ import cv2
 import numpy as np
 import pytest
 
-from app.core.faces import NUM_LANDMARKS
-from app.core.topology import NUM_MESH
-from app.core.geometry import box_of_points
+from app.core.face.faces import NUM_LANDMARKS
+from app.core.face.topology import NUM_MESH
+from app.core.face.geometry import box_of_points
 from app.pc.sources import Source, read_image
 from conftest import DATA, load_rgb
 

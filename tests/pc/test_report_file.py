@@ -12,7 +12,7 @@ import numpy as np
 
 from app.core import report as core
 from app.core.report import CMD_FACES, CMD_LANDMARKS, CMD_SET_REPORT, FaceReporter
-from app.core.topology import SUBSET_5
+from app.core.face.topology import SUBSET_5
 from app.pc.report_file import ReportFile
 from tests._report_cases import face_reports
 from tests._report_streams import load_tool

@@ -28,10 +28,10 @@ import cv2
 import numpy as np
 import pytest
 
-from app.core.geometry import box_of_points
+from app.core.face.geometry import box_of_points
 from app.core.settings import Settings
 from app.core.signals import SignalParams, SignalTracker, measure
-from app.core.smoothing import LandmarkSmoother, params_for_strength
+from app.core.face.smoothing import LandmarkSmoother, params_for_strength
 from conftest import load_rgb, load_video
 
 PORTRAITS = ["astronaut.png", "obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg",

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from app.core.regions import detection_regions
+from app.core.face.regions import detection_regions
 from app.core.settings import Settings
 from app.pc.detector import BlazeFaceDetector
 from app.backends import pc_models_dir

@@ -6,7 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from app.core.geometry import box_of_points, iou
+from app.core.face.geometry import box_of_points, iou
 from conftest import load_rgb, load_video
 
 

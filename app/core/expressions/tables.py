@@ -7,7 +7,7 @@
 Apache License 2.0. The model's 52 outputs are in this order.
 """
 
-from app.core.topology import SUBSET_146
+from app.core.face.topology import SUBSET_146
 
 BLENDSHAPE_INPUT_POINTS = SUBSET_146
 

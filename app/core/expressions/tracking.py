@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
-from ..smoothing import OneEuroFilter, params_for_strength
+from ..face.smoothing import OneEuroFilter, params_for_strength
 from . import Expression
 from .reader import ReaderParams, TrackReader, read_still
 from .tables import BLENDSHAPE_INPUT_POINTS

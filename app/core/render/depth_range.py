@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..faces import Face
+from ..face.faces import Face
 
 
 def _percentiles(values: np.ndarray, pcts: np.ndarray) -> np.ndarray:

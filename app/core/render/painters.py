@@ -15,9 +15,9 @@ from typing import Callable, Sequence
 import cv2
 import numpy as np
 
-from ..faces import Detection, Face
+from ..face.faces import Detection, Face
 from ..signals import pose_matrix
-from ..geometry import apply_affine
+from ..face.geometry import apply_affine
 from ..ui import Rect
 from . import sprites
 from .paths import Paths, trails

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import topology as topo
+from ..face import topology as topo
 from . import mesh_paths
 
 

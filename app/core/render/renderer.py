@@ -11,8 +11,8 @@ from typing import Callable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
-from .. import topology as topo
-from ..faces import Face
+from ..face import topology as topo
+from ..face.faces import Face
 from ..settings import View
 from . import painters, paths
 from .depth_range import DepthRange

@@ -14,7 +14,7 @@ from typing import Mapping, NamedTuple
 
 import numpy as np
 
-from .. import topology as topo
+from ..face import topology as topo
 from . import colormap
 
 RGB = tuple[int, int, int]

@@ -47,7 +47,7 @@ from typing import Sequence
 import numpy as np
 
 from ..expressions.tables import BLENDSHAPE_INDEX
-from ..faces import Face
+from ..face.faces import Face
 from .names import HEAD_BONE, PERFECT_SYNC
 from .osc import SLOT, Arg, Template
 

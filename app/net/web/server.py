@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
-from ...core.faces import Face
+from ...core.face.faces import Face
 from ...core.records import frame_json, frame_record
 from ...core.settings import Settings
 from ...core.ui import Change, Event, UiState, remote_change, smoothing_level

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from app.core import topology as topo
+from app.core.face import topology as topo
 from app.core.render import painters
 from app.core.render.renderer import Renderer, hud_lines
 from app.core.render.view import Hud, ViewState

@@ -13,7 +13,7 @@ import numpy as np
 
 from .faces import Detection, Face, NUM_LANDMARKS
 from .geometry import CropRequest, CropTransform
-from .timing import StageClock
+from ..timing import StageClock
 from . import topology
 
 

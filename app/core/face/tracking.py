@@ -22,14 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .expressions.tracking import BlendshapeModel, ExpressionParams, ExpressionTrack, due, new_track
+from ..expressions.tracking import BlendshapeModel, ExpressionParams, ExpressionTrack, due, new_track
 
 import numpy as np
 
 from .faces import Detection, Face
 from .geometry import lands_on
 from .pipeline import SAME_FACE_IOU, FacePipeline
-from .signals import SignalParams, SignalTracker
+from ..signals import SignalParams, SignalTracker
 from .smoothing import LandmarkSmoother, params_for_strength
 from . import topology
 

@@ -13,9 +13,9 @@ import numpy as np
 
 from . import topology
 from .geometry import CropTransform, box_of_points
-from .emotion import Emotion
-from .expressions import Expression
-from .signals import Signals
+from ..emotion import Emotion
+from ..expressions import Expression
+from ..signals import Signals
 
 NUM_LANDMARKS = 478
 
