@@ -218,3 +218,25 @@ def test_no_network_no_expressions():
 def test_every_name_the_reader_gives_has_a_report_id():
     """The face report sends expressions by their id in tables.EXPRESSION_NAMES."""
     assert set(READ_EXPRESSIONS) <= set(EXPRESSION_NAMES)
+
+
+def test_a_reading_that_is_not_finite_is_dropped():
+    """All 146 points on one spot: the network's normalisation divides by zero. The face
+    keeps its last expression; nothing NaN reaches the filter or the outputs."""
+    import warnings
+
+    from app.core.expressions.reader import TrackReader
+    from app.core.expressions.tracking import ExpressionParams, ExpressionTrack
+
+    params = ExpressionParams.from_settings(Settings(expressions_rate_hz=10.0))
+    track = ExpressionTrack(params, TrackReader(params.reader), 0.0)
+    real = replay_frames("single_face.mp4")[0]
+    face = replay_tracker(Settings(max_faces=1)).update(real, 0.0)[0]
+    first = track.evaluate(numpy_network(), face.xy, 0.0)
+    assert first is not None and np.isfinite(first.blendshapes).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        again = track.evaluate(numpy_network(), np.zeros_like(face.xy), 0.2)
+    assert again is first and track.due_at > 0.2
+    later = track.evaluate(numpy_network(), face.xy, 0.4)
+    assert later is not None and np.isfinite(later.blendshapes).all()

@@ -104,9 +104,15 @@ class ExpressionTrack:
             self.due_at += params.period - self.params.period
         self.params = params
 
-    def evaluate(self, model: BlendshapeModel, xy: np.ndarray, t: float) -> Expression:
-        """Run the network on this frame's raw landmarks `xy` (478, 2) and read them."""
+    def evaluate(self, model: BlendshapeModel, xy: np.ndarray, t: float) -> Expression | None:
+        """Run the network on this frame's raw landmarks `xy` (478, 2) and read them. A
+        reading that is not finite (a degenerate mesh: the network normalises by the
+        points' spread) is dropped, so it never reaches the filter, the JSON or a report:
+        the face keeps its last expression."""
         raw = np.asarray(model(blendshape_input(xy)), np.float32).reshape(-1, 1)
+        if not np.isfinite(raw).all():
+            self.due_at = t + self.params.period
+            return self.expression
         shapes = raw if self._filter is None else self._filter.update(raw, t)
         shapes = np.clip(shapes.reshape(-1), 0.0, 1.0)
         name, score, events = self.reader.update(shapes, t)
