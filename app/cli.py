@@ -101,8 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "paths, a glob pattern")
     parser.add_argument("--json", metavar="OUT.jsonl", type=file_path,
                         help="write one JSON line per frame (per image): faces (score, box, "
-                             "478 points, points_z, signals) and stage times in ms; - for "
-                             "standard output")
+                             "478 points, points_z, signals, blendshapes, expression) and stage "
+                             "times in ms; - for standard output")
     parser.add_argument("--report", metavar="OUT.bin", type=file_path,
                         help="write the Maix protocol byte stream the device sends to a "
                              "microcontroller (face reports, frame for frame); read it with "
