@@ -16,6 +16,8 @@ import ctypes
 import os
 import sys
 
+from bench.stages import StageStack
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARKER_LIB = os.path.join(ROOT, "bench", ".build", "cgmark.so")
 SCENES = {"1": "single_face.mp4", "4": "multi_face.jpg"}
@@ -25,35 +27,17 @@ CALIBRATION_SEGMENTS = 200
 # -- markers -------------------------------------------------------------------------
 
 
-class Markers:
+class Markers(StageStack):
     """Stage markers: each boundary dumps callgrind's count of the segment just ended
     (bench/cgmark.c), labelled `<frame>|<stage>` with the innermost stage it ran in."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._lib = ctypes.CDLL(MARKER_LIB) if os.path.exists(MARKER_LIB) else None
-        self.stack: list[str] = ["interpreter"]
-        self.frame = -1
 
-    def _dump(self, label: str) -> None:
+    def _mark(self, label: str) -> None:
         if self._lib is not None:
             self._lib.cg_dump(f"{self.frame}|{label}".encode())
-
-    def enter(self, name: str) -> None:
-        self._dump(self.stack[-1])
-        self.stack.append(name)
-
-    def leave(self) -> None:
-        self._dump(self.stack.pop())
-
-    def phase(self, name: str) -> None:
-        """End the top-level segment; what follows counts under `name`."""
-        self._dump(self.stack[0])
-        self.stack[0] = name
-
-    def next_frame(self) -> None:
-        self._dump(self.stack[0])
-        self.frame += 1
-        self.stack[0] = "loop"
 
 
 MARKS = Markers()

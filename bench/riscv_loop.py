@@ -36,6 +36,8 @@ import json
 import os
 import sys
 
+from bench.stages import StageStack
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENES = {"1": "single_face.mp4", "4": "multi_face.jpg"}
 MARK_FD = 0x6D61726B  # "mark": bench/riscv_count.c watches fsync on it
@@ -47,18 +49,17 @@ PEER = os.path.join(ROOT, "tests", "fixtures", "face_landmarker_peer.json")
 WEIGHTS = os.path.join(ROOT, "app", "core", "expressions", "face_blendshapes.npz")
 
 
-class Markers:
+class Markers(StageStack):
     """Stage markers: each boundary logs the count at the end of the segment just ended,
-    labelled (frame, stage) with the innermost stage it ran in (as bench/device_loops.py's
-    callgrind markers). `names` numbers the stages."""
+    labelled (frame, stage) with the innermost stage it ran in (bench/device_loops.py's
+    stages, counted by the QEMU plugin instead of callgrind). `names` numbers the stages."""
 
     def __init__(self, enabled: bool | None = None) -> None:
+        super().__init__()
         if enabled is None:
             enabled = os.uname().machine == "riscv64"
         self._syscall = ctypes.CDLL(None).syscall if enabled else None
         self.names: dict[str, int] = {}
-        self.stack: list[str] = ["interpreter"]
-        self.frame = -1
         self.boundaries = 0
 
     def _mark(self, label: str) -> None:
@@ -66,23 +67,6 @@ class Markers:
         stage = self.names.setdefault(label, len(self.names))
         if self._syscall is not None:
             self._syscall(RISCV_NR_FSYNC, MARK_FD, self.frame, stage)
-
-    def enter(self, name: str) -> None:
-        self._mark(self.stack[-1])
-        self.stack.append(name)
-
-    def leave(self) -> None:
-        self._mark(self.stack.pop())
-
-    def phase(self, name: str) -> None:
-        """End the top-level segment; what follows counts under `name`."""
-        self._mark(self.stack[0])
-        self.stack[0] = name
-
-    def next_frame(self) -> None:
-        self._mark(self.stack[0])
-        self.frame += 1
-        self.stack[0] = "loop"
 
     def save(self, path: str) -> None:
         with open(path, "w") as f:
